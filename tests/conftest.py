@@ -27,3 +27,12 @@ def corpus() -> Path:
     if found is None:
         pytest.skip("shared corpus not found (set DAILYPAPERS_CORPUS or put it at ../shared/corpus)")
     return found
+
+
+@pytest.fixture
+def fake_server():
+    """A started loopback FakeServer (HF API + arXiv + OpenAI-compatible chat)."""
+    from fakeserver import FakeServer
+
+    with FakeServer() as server:
+        yield server
