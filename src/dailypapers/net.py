@@ -129,10 +129,13 @@ class Fetcher:
         digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
         return self._cache_dir / digest[:2] / digest
 
-    async def get(self, url: str, *, params: Mapping[str, str] | None = None) -> bytes:
-        """Body of a 200 answer to GET ``url``; cached on disk when a cache folder is set."""
+    async def get(
+        self, url: str, *, params: Mapping[str, str] | None = None, cache: bool = True
+    ) -> bytes:
+        """Body of a 200 answer to GET ``url``; cached on disk when a cache folder is set and
+        ``cache`` is true (pass false for answers that change, like a day's growing list)."""
         full = str(httpx2.URL(url, params=params)) if params else url
-        path = self._cache_path(full)
+        path = self._cache_path(full) if cache else None
         if path is not None and path.is_file():
             return path.read_bytes()
         body = await self._get_with_retries(full)

@@ -1,0 +1,123 @@
+"""The full text of a paper: arXiv HTML, else the PDF, else the abstract, and why.
+
+This package owns the second stage of the pipeline. :func:`read_fulltext` is its entry point:
+
+- ``source="auto"`` tries ``{arxiv_endpoint}/html/{id}`` (LaTeXML, parsed by
+  :mod:`.html`), then ``{arxiv_endpoint}/pdf/{id}`` (parsed by :mod:`.pdf`), then the abstract
+  of the API entry. Each source that fails adds a reason to ``FullText.skipped`` ("html: HTTP 404",
+  "html: timed out", "pdf: corrupt PDF (...)", ...), so the report can say what was read and why.
+  Only when even the abstract is missing does it raise :class:`~dailypapers.errors.FullTextError`.
+- ``source="html"``, ``"pdf"`` or ``"abstract"`` reads that source only and raises
+  ``FullTextError`` with the reason when it cannot be read (``dailypapers fulltext --source``).
+
+The paper id is checked with :func:`~dailypapers.models.is_arxiv_id` before it is put in a URL;
+a malformed id skips the downloads ("html: not an arXiv id") and falls back to the abstract.
+Downloads go through :class:`~dailypapers.net.Fetcher` (per-host limits, retries, cache).
+
+:mod:`.select` fits the text into a token budget (:func:`select_text`).
+"""
+
+from __future__ import annotations
+
+from ..errors import FullTextError, HTTPError, RateLimitedError, RequestTimeoutError, UsageError
+from ..models import FullText, Paper, is_arxiv_id
+from ..net import Fetcher
+from .select import Selection, estimate_tokens, select_text
+
+__all__ = ["SOURCES", "Selection", "estimate_tokens", "read_fulltext", "select_text"]
+
+#: Accepted values of ``read_fulltext(source=...)``.
+SOURCES = ("auto", "html", "pdf", "abstract")
+
+
+def _http_reason(exc: HTTPError) -> str:
+    if isinstance(exc, RequestTimeoutError):
+        return "timed out"
+    if isinstance(exc, RateLimitedError):
+        return "HTTP 429 (rate limited)"
+    if exc.status is not None:
+        return f"HTTP {exc.status}"
+    return "connection failed"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _has_text(ft: FullText) -> bool:
+    return bool((ft.abstract or "").strip()) or any(s.text.strip() for s in ft.sections)
+
+
+def _parse_html(body: bytes, paper_id: str, url: str) -> FullText:
+    from .html import html_to_fulltext
+
+    return html_to_fulltext(body, paper_id=paper_id, url=url)
+
+
+def _parse_pdf(body: bytes, paper_id: str, url: str) -> FullText:
+    from .pdf import pdf_to_fulltext
+
+    return pdf_to_fulltext(body, paper_id=paper_id, url=url)
+
+
+async def _download(kind: str, paper: Paper, fetcher: Fetcher, endpoint: str) -> FullText:
+    """Read one downloaded source; raises FullTextError with the reason ("html: HTTP 404")."""
+    if not is_arxiv_id(paper.id):
+        raise FullTextError(f"{kind}: not an arXiv id")
+    url = f"{endpoint.rstrip('/')}/{kind}/{paper.id}"
+    try:
+        body = await fetcher.get(url)
+    except HTTPError as exc:
+        raise FullTextError(f"{kind}: {_http_reason(exc)}") from exc
+    parse = _parse_html if kind == "html" else _parse_pdf
+    try:
+        ft = parse(body, paper.id, url)
+    except FullTextError as exc:
+        raise FullTextError(f"{kind}: {_one_line(str(exc)) or 'unreadable'}") from exc
+    if not _has_text(ft):
+        raise FullTextError(f"{kind}: no text found")
+    update: dict[str, object] = {"source": kind, "url": url}
+    if not ft.title:
+        update["title"] = paper.title or None
+    if not (ft.abstract or "").strip() and paper.abstract:
+        update["abstract"] = paper.abstract
+    return ft.model_copy(update=update)
+
+
+def _from_abstract(paper: Paper) -> FullText:
+    if not (paper.abstract or "").strip():
+        raise FullTextError("abstract: missing")
+    return FullText(
+        paper_id=paper.id,
+        source="abstract",
+        url=paper.hf_url if is_arxiv_id(paper.id) else None,
+        title=paper.title or None,
+        abstract=paper.abstract,
+    )
+
+
+async def read_fulltext(
+    paper: Paper, fetcher: Fetcher, arxiv_endpoint: str, *, source: str = "auto"
+) -> FullText:
+    """The best text of ``paper``: HTML, else PDF, else abstract (``source="auto"``).
+
+    ``FullText.skipped`` lists why each earlier source was not used. With a single ``source``
+    only that one is tried. Raises :class:`FullTextError` when nothing could be read (for
+    ``auto``: not even an abstract) and :class:`UsageError` for an unknown ``source``.
+    """
+    if source not in SOURCES:
+        raise UsageError(f"unknown text source {source!r}: use one of {', '.join(SOURCES)}")
+    kinds = ["html", "pdf", "abstract"] if source == "auto" else [source]
+    skipped: list[str] = []
+    for kind in kinds:
+        try:
+            if kind == "abstract":
+                ft = _from_abstract(paper)
+            else:
+                ft = await _download(kind, paper, fetcher, arxiv_endpoint)
+        except FullTextError as exc:
+            skipped.append(str(exc))
+            continue
+        return ft.model_copy(update={"skipped": skipped})
+    raise FullTextError(f"no readable text for {paper.id[:40]!r}: {'; '.join(skipped)}")
