@@ -17,13 +17,16 @@ again may help. Messages are one line, name what failed, and never contain a sec
     ├── FullTextError                         per paper: no readable text from one source
     ├── LLMError                              the model could not be used
     │   ├── LLMRateLimitedError               429 from the provider               retryable
-    │   ├── LLMRejectedError                  the provider refused a parameter (e.g. a thinking model)
+    │   ├── LLMUnavailableError               5xx, timeout, broken connection     retryable
+    │   ├── LLMAuthenticationError            401/403: the key is missing or wrong   run-level
+    │   ├── LLMRejectedError                  a parameter refused (thinking model)  run-level
     │   └── InvalidOutputError                the answer stayed invalid after re-asks
     ├── StoreError                   exit 1   the database cannot be used
     └── PublishError                 exit 4   the digest was written but not uploaded or delivered
 
 Per-paper errors (``FullTextError``, ``LLMError``, per-paper ``HTTPError``) never end a run: the
-pipeline turns them into a stub with the reason. Only run-level failures reach the CLI.
+pipeline turns them into a stub with the reason. Only run-level failures reach the CLI; an
+authentication failure or a rejected parameter is run-level, since every paper would fail alike.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ __all__ = [
     "FullTextError",
     "HTTPError",
     "InvalidOutputError",
+    "LLMAuthenticationError",
     "LLMError",
     "LLMRateLimitedError",
     "LLMRejectedError",
+    "LLMUnavailableError",
     "NoPapersError",
     "NotFoundError",
     "PublishError",
@@ -129,6 +134,16 @@ class LLMRateLimitedError(LLMError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class LLMUnavailableError(LLMError):
+    """5xx, a timeout or a broken connection: the provider may answer if asked again."""
+
+    retryable = True
+
+
+class LLMAuthenticationError(LLMError):
+    """HTTP 401/403 from the provider: the key is missing, wrong or not allowed (run-level)."""
 
 
 class LLMRejectedError(LLMError):

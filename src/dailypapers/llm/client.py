@@ -1,0 +1,254 @@
+"""OpenAICompatibleClient: openai.AsyncOpenAI with our retries, rate limits and error translation.
+
+The SDK's own retries are off (``max_retries=0``). stamina retries 429 (sleeping what
+``Retry-After``/``retry-after-ms`` asks, up to ``net.MAX_RETRY_AFTER``), 5xx, timeouts and broken
+connections, ``LLMConfig.max_retries`` times; aiolimiter keeps to ``rpm`` requests per minute and a
+semaphore to ``concurrency`` requests in flight. openai's exceptions become ``LLMError`` classes
+here, once, with messages that never contain the key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import openai
+import stamina
+from aiolimiter import AsyncLimiter
+from pydantic import SecretStr
+
+from ..errors import LLMError, LLMRateLimitedError, LLMRejectedError
+from ..net import MAX_RETRY_AFTER, parse_retry_after
+from .base import ChatResult, LLMAuthenticationError, LLMUnavailableError, StructuredMode
+from .providers import PROVIDERS, LLMConfig
+
+__all__ = ["OpenAICompatibleClient", "response_format"]
+
+log = logging.getLogger(__name__)
+
+
+def _schema_name(schema: Mapping[str, Any]) -> str:
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", str(schema.get("title") or "summary")).strip("_")
+    return (name or "summary")[:64]
+
+
+def response_format(schema: dict[str, Any] | None, mode: StructuredMode) -> dict[str, Any] | None:
+    """The ``response_format`` field for ``schema`` in ``mode`` (None when there is no schema)."""
+    if schema is None:
+        return None
+    if mode == "json_object":
+        return {"type": "json_object"}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": _schema_name(schema), "schema": schema, "strict": True},
+    }
+
+
+def _scrub(text: str, secret: SecretStr | None, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    if secret is not None:
+        raw = secret.get_secret_value()
+        if raw:
+            text = text.replace(raw, "**********")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _provider_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    return exc.message
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    headers = exc.response.headers
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    return parse_retry_after(headers.get("retry-after"))
+
+
+def _retry_hook(exc: Exception) -> bool | float:
+    if isinstance(exc, LLMRateLimitedError):
+        if exc.retry_after is None:
+            return True
+        if exc.retry_after > MAX_RETRY_AFTER:
+            return False
+        return exc.retry_after
+    return isinstance(exc, LLMUnavailableError)
+
+
+class OpenAICompatibleClient:
+    """An ``LLMClient`` over any OpenAI-compatible ``/chat/completions`` endpoint."""
+
+    def __init__(
+        self, config: LLMConfig, *, wait_initial: float = 1.0, wait_max: float = 60.0
+    ) -> None:
+        self.config = config
+        self.model = config.model
+        self.structured: StructuredMode = config.structured
+        key = config.api_key.get_secret_value() if config.api_key else "unused"
+        self._client = openai.AsyncOpenAI(
+            base_url=config.base_url,
+            api_key=key,
+            timeout=config.timeout,
+            max_retries=0,
+        )
+        if config.provider != "openai":
+            # The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment; they are
+            # OpenAI's business, not another provider's.
+            self._client.organization = None
+            self._client.project = None
+        self._limiter = AsyncLimiter(config.rpm, 60)
+        self._semaphore = asyncio.Semaphore(config.concurrency)
+        self._wait_initial = wait_initial
+        self._wait_max = wait_max
+        self.calls = 0  # HTTP requests sent, retries included
+
+    def __repr__(self) -> str:
+        return f"OpenAICompatibleClient(provider={self.config.provider!r}, model={self.model!r})"
+
+    async def __aenter__(self) -> OpenAICompatibleClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def complete(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        schema: dict[str, Any] | None,
+        max_tokens: int,
+        temperature: float,
+    ) -> ChatResult:
+        """One chat completion, retried on 429/5xx/timeouts; raises ``LLMError`` classes."""
+        try:
+            return await self._with_retries(messages, schema, max_tokens, temperature)
+        except LLMRejectedError as exc:
+            if schema is None or self.structured != "json_schema" or not _about_format(exc):
+                raise
+            # The endpoint does not take json_schema: fall back to JSON mode for good (the
+            # schema is in the instructions too), once, and say so.
+            log.warning("%s rejected json_schema output; using json_object mode", self.model)
+            self.structured = "json_object"
+            return await self._with_retries(messages, schema, max_tokens, temperature)
+
+    async def _with_retries(
+        self,
+        messages: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        max_tokens: int,
+        temperature: float,
+    ) -> ChatResult:
+        async for attempt in stamina.retry_context(
+            on=_retry_hook,
+            attempts=self.config.max_retries + 1,
+            timeout=None,
+            wait_initial=self._wait_initial,
+            wait_max=self._wait_max,
+        ):
+            with attempt:
+                return await self._once(messages, schema, max_tokens, temperature)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _once(
+        self,
+        messages: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        max_tokens: int,
+        temperature: float,
+    ) -> ChatResult:
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": temperature,
+            self.config.max_tokens_param: max_tokens,
+        }
+        fmt = response_format(schema, self.structured)
+        if fmt is not None:
+            kwargs["response_format"] = fmt
+        async with self._semaphore, self._limiter:
+            self.calls += 1
+            try:
+                completion = await self._client.chat.completions.create(**kwargs)
+            except openai.OpenAIError as exc:
+                raise self._translate(exc) from None
+        if not completion.choices:
+            raise LLMError(f"{self._who()} returned no choices")
+        choice = completion.choices[0]
+        usage = completion.usage
+        return ChatResult(
+            content=choice.message.content or "",
+            finish_reason=str(choice.finish_reason or "unknown"),
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+        )
+
+    def _who(self) -> str:
+        return f"LLM {self.config.provider}/{self.model}"
+
+    def _translate(self, exc: openai.OpenAIError) -> LLMError:
+        who, key = self._who(), self.config.api_key
+        if isinstance(exc, openai.APITimeoutError):
+            return LLMUnavailableError(f"{who}: timed out after {self.config.timeout:g}s")
+        if isinstance(exc, openai.APIConnectionError):
+            return LLMUnavailableError(f"{who}: connection to {self.config.base_url} failed")
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            said = _scrub(_provider_message(exc), key)
+            if status == 429:
+                wait = _retry_after(exc)
+                return LLMRateLimitedError(f"{who}: rate limited (HTTP 429)", retry_after=wait)
+            if status in (401, 403):
+                preset = PROVIDERS.get(self.config.provider)
+                var = preset.key_env if preset and preset.key_env else "DAILYPAPERS_LLM_API_KEY"
+                return LLMAuthenticationError(
+                    f"{who}: authentication failed (HTTP {status}); check {var}"
+                )
+            if status >= 500:
+                return LLMUnavailableError(f"{who}: server error (HTTP {status}): {said}")
+            if status == 413 or (exc.param not in _REQUEST_PARAMS and _about_input(said)):
+                return LLMError(f"{who}: the paper text is too long or was refused: {said}")
+            if status in (400, 404, 422):
+                param = f" (parameter {exc.param!r})" if exc.param else ""
+                return LLMRejectedError(
+                    f"{who} rejected the request (HTTP {status}){param}: {said}"
+                )
+            return LLMError(f"{who}: HTTP {status}: {said}")
+        return LLMError(f"{who}: {type(exc).__name__}: {_scrub(str(exc), key)}")
+
+
+#: Parameters a 400 may name that are about how every request is built (run-level).
+_REQUEST_PARAMS = frozenset(
+    {"model", "temperature", "max_tokens", "max_completion_tokens", "response_format", "top_p"}
+)
+
+_INPUT_PROBLEM = re.compile(
+    r"context[ _]length|context window|too many tokens|too long|token count|maximum.{0,20}tokens"
+    r"|input.{0,20}exceeds|content[ _]policy|safety|prohibited|flagged",
+    re.IGNORECASE,
+)
+
+
+def _about_input(message: str) -> bool:
+    """A 400 caused by this paper's text (too long, refused), not by how requests are built."""
+    return bool(_INPUT_PROBLEM.search(message))
+
+
+def _about_format(exc: LLMRejectedError) -> bool:
+    text = str(exc).lower()
+    return "response_format" in text or "json_schema" in text or "structured" in text
