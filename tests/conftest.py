@@ -25,7 +25,9 @@ def corpus_dir() -> Path | None:
 def corpus() -> Path:
     found = corpus_dir()
     if found is None:
-        pytest.skip("shared corpus not found (set DAILYPAPERS_CORPUS or put it at ../shared/corpus)")
+        pytest.skip(
+            "shared corpus not found (set DAILYPAPERS_CORPUS or put it at ../shared/corpus)"
+        )
     return found
 
 

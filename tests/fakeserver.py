@@ -7,7 +7,8 @@ One threaded HTTP server on 127.0.0.1 serves:
 - ``GET /html/{id}`` and ``GET /pdf/{id}`` -- arXiv pages and PDFs, 404 when not added;
 - ``POST /v1/chat/completions`` -- the OpenAI chat-completions wire format. Answers come from
   ``enqueue_chat`` (in order), else from ``responder`` (a function of the request JSON), else from
-  a built-in responder that fills the requested JSON schema with grounded text in the asked language.
+  a built-in responder that fills the requested JSON schema with grounded text in the asked
+  language.
 
 It misbehaves on demand: ``add_fault(prefix, status=429, headers={"Retry-After": "1"})``, a 500, a
 ``delay`` (a hung answer), or a ``body`` (truncated or invalid JSON), each for ``times`` requests.
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["ChatReply", "Fault", "FakeServer", "LoggedRequest"]
+__all__ = ["ChatReply", "FakeServer", "Fault", "LoggedRequest"]
 
 
 @dataclass
@@ -280,7 +281,11 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 logged = LoggedRequest(
-                    method, parts.path, parse_qs(parts.query), dict(self.headers), body
+                    method,
+                    parts.path,
+                    parse_qs(parts.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
                 )
                 with server._lock:
                     server.requests.append(logged)
