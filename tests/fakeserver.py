@@ -280,6 +280,8 @@ class FakeServer:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:  # the client died mid-request: nothing was asked
+                    return
                 logged = LoggedRequest(
                     method,
                     parts.path,
@@ -318,3 +320,31 @@ class FakeServer:
                 self._serve("POST")
 
         return Handler
+
+
+def main() -> None:
+    """Serve corpus days by hand: ``python tests/fakeserver.py 2026-01-02 2026-01-08``."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description="Serve corpus days on loopback.")
+    parser.add_argument("days", nargs="+")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per LLM answer")
+    args = parser.parse_args()
+    root = Path(__file__).resolve().parent.parent
+    corpus = Path(os.environ.get("DAILYPAPERS_CORPUS") or root.parent / "shared" / "corpus")
+    with FakeServer() as server:
+        server.llm_latency = args.latency
+        for day in args.days:
+            server.serve_corpus_day(corpus, day, borrow_html=True)
+        print(
+            f"export DAILYPAPERS_HF_ENDPOINT={server.url} DAILYPAPERS_ARXIV_ENDPOINT={server.url}"
+        )
+        print(
+            f"# LLM: DAILYPAPERS_LLM_BASE_URL={server.url}/v1 DAILYPAPERS_LLM_API_KEY=x", flush=True
+        )
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -315,7 +315,7 @@ async def test_every_http_channel_gets_a_well_formed_request(stub, telegram_env,
     assert f"<{LINK}|Read the full digest>" in text
 
     content = discord.json_bodies()[0]["content"]
-    assert "[Paper 2\\: sparse attention at scale](<https://huggingface.co/papers/2601.00002>)" in (
+    assert "[Paper 2: sparse attention at scale](<https://huggingface.co/papers/2601.00002>)" in (
         content
     )
     assert content.endswith(f"[Read the full digest](<{LINK}>)")
@@ -459,7 +459,8 @@ async def test_bad_targets_are_reported_not_raised(target, reason):
         validate_targets([target])
 
 
-def test_good_targets_validate(telegram_env):
+def test_good_targets_validate(telegram_env, monkeypatch):
+    monkeypatch.setitem(sys.modules, "apprise", types.ModuleType("apprise"))
     validate_targets(
         [
             "mailto:a@example.org,b@example.org?smtp=smtp.example.org:587&from=me@example.org",
@@ -475,6 +476,8 @@ def test_good_targets_validate(telegram_env):
 async def test_apprise_missing_gives_a_clear_reason(monkeypatch):
     monkeypatch.setitem(sys.modules, "apprise", None)  # import apprise -> ImportError
     [result] = await send(["apprise:tgram://123456:ABCDEFsecret/987"])
+    with pytest.raises(UsageError, match="dailypapers\\[apprise\\]"):
+        validate_targets(["apprise:tgram://123456:ABCDEFsecret/987"])
     assert not result.ok and result.attempts == 1
     assert result.reason == "apprise is not installed (pip install 'dailypapers[apprise]')"
     assert result.target == "apprise:tgram://***"
@@ -499,7 +502,7 @@ async def test_apprise_gets_the_markdown_brief(monkeypatch):
     assert calls[0] == {"url": "ntfy://ntfy.example.org/topic"}
     assert calls[1]["title"] == "Daily Papers 2026-01-08" and calls[1]["body_format"] == "md"
     assert (
-        "[Paper 1\\: sparse attention at scale](https://huggingface.co/papers/2601.00001)"
+        "[Paper 1: sparse attention at scale](https://huggingface.co/papers/2601.00001)"
         in (calls[1]["body"])
     )
 

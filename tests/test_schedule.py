@@ -22,6 +22,7 @@ from dailypapers.schedule import (
     parse_tz,
     run_at,
     run_lock,
+    run_scheduler,
     save_state,
     serve,
 )
@@ -334,3 +335,35 @@ async def test_a_second_scheduler_and_a_run_during_a_job_are_refused(tmp_path):
     assert await first == 0
     with run_lock(Path(tmp_path)):  # both locks are free again
         pass
+
+
+def test_run_scheduler_is_the_blocking_entry_point(tmp_path):
+    days: list[date] = []
+
+    async def job(day: date) -> int:
+        days.append(day)
+        return 0
+
+    code = run_scheduler(job, at="07:00", tz="Asia/Ho_Chi_Minh", state_dir=tmp_path, once=True)
+    expected = latest_due(datetime.now(UTC), time(7, 0), HCM)
+    assert code == 0 and days == [expected] and load_state(tmp_path) == expected
+    with pytest.raises(UsageError, match="--at"):
+        run_scheduler(job, at="7am", tz="UTC", state_dir=tmp_path)
+
+
+async def test_no_papers_counts_as_done(tmp_path):
+    from dailypapers.errors import NoPapersError
+
+    save_state(tmp_path, date(2026, 1, 9))
+    clock = FakeClock(utc(2026, 1, 12, 8, 0), until=utc(2026, 1, 12, 9, 0))
+    runs: list[date] = []
+
+    async def job(day: date) -> int:
+        runs.append(day)
+        if day.weekday() >= 5:
+            raise NoPapersError(f"no papers for {day}")
+        return 0
+
+    code = await serve(job, at=time(7, 0), tz=UTC_ZONE, state_dir=tmp_path, clock=clock, once=True)
+    assert runs == [date(2026, 1, 10), date(2026, 1, 11)]  # a weekend
+    assert code == 3 and load_state(tmp_path) == date(2026, 1, 11)

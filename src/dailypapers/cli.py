@@ -91,13 +91,16 @@ def run(
     llm_model: Annotated[str | None, typer.Option(help="Model name.")] = None,
     llm_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible URL.")] = None,
     dry_run: Annotated[bool, typer.Option(help="Show the plan and cost; call no LLM.")] = False,
+    publish: Annotated[
+        list[str] | None, typer.Option(help="Upload to a folder, s3:// or wikijs:// URL.")
+    ] = None,
+    notify: Annotated[
+        list[str] | None, typer.Option(help="mailto:, slack:, discord:, telegram:, webhook:")
+    ] = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True)] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
 ) -> None:
     """Write the digest of a date (default: the latest day with papers)."""
-    from . import pipeline
-    from .progress import Progress, print_summary
-
     _setup_logging(verbose, quiet)
     settings = load_settings(
         template=template,
@@ -115,6 +118,8 @@ def run(
         llm_provider=llm_provider,
         llm_model=llm_model,
         llm_base_url=llm_base_url,
+        publish=publish or None,
+        notify=notify or None,
     )
     first, last = _date(start, "--from"), _date(end, "--to")
     if (first is None) != (last is None):
@@ -124,16 +129,40 @@ def run(
     if dry_run:
         _dry_run(settings, _date(day))
         return
+    _check_targets(settings)
+    from .schedule import run_lock
+
+    with run_lock(settings.data_dir):
+        _run(settings, _date(day), first, last, quiet)
+
+
+def _check_targets(settings: Settings) -> None:
+    """Refuse bad --publish / --notify targets before any work is done."""
+    from .publish import is_wikijs_url, parse_wikijs_url, validate_targets
+
+    validate_targets(settings.notify)
+    for url in settings.publish:
+        if is_wikijs_url(url):
+            parse_wikijs_url(url)
+
+
+def _run(
+    settings: Settings, day: date | None, first: date | None, last: date | None, quiet: bool
+) -> None:
+    from . import pipeline
+    from .progress import Progress, print_summary
+
     with Progress(err, quiet=quiet) as progress:
         if first and last:
             results = asyncio.run(pipeline.run_range(first, last, settings, listener=progress))
         else:
-            chosen = _date(day)
-            results = [asyncio.run(_run_latest(settings, chosen, progress))]
+            results = [asyncio.run(_run_latest(settings, day, progress))]
     for result in results:
         print_summary(err, result.digest, quiet=quiet)
         for path in result.paths.values():
             out.print(str(path), soft_wrap=True)
+    for result in results:
+        asyncio.run(pipeline.publish_result(result, settings))
 
 
 async def _run_latest(settings: Settings, day: date | None, listener: Any) -> Any:
@@ -299,6 +328,51 @@ def site(
         raise NoPapersError("the store has no digests yet: run `dailypapers run` first")
     index = build_site(digests, out_dir)
     out.print(str(index))
+
+
+@app.command()
+def schedule(
+    at: Annotated[str, typer.Option(help="Local time of the daily run, HH:MM.")] = "07:00",
+    tz: Annotated[str, typer.Option(help="Time zone, e.g. Asia/Ho_Chi_Minh.")] = "UTC",
+    once: Annotated[bool, typer.Option(help="Run what is due (catch-up) and exit.")] = False,
+    template: Annotated[str | None, typer.Option(help="Template name or file.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Output language code.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Report folder.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="md,html,json")] = None,
+    publish: Annotated[list[str] | None, typer.Option(help="Upload URL.")] = None,
+    notify: Annotated[list[str] | None, typer.Option(help="Delivery target.")] = None,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True)] = 0,
+) -> None:
+    """Run the digest every day for the previous day's list; catch up missed days."""
+    from . import pipeline
+    from .schedule import run_scheduler
+
+    _setup_logging(verbose, False)
+    settings = load_settings(
+        template=template,
+        lang=lang,
+        out=out_dir,
+        formats=_split([fmt]) if fmt else None,
+        publish=publish or None,
+        notify=notify or None,
+    )
+    _check_targets(settings)
+
+    async def job(day: date) -> int:
+        try:
+            result = await pipeline.run_day(day, settings)
+        except NoPapersError as exc:
+            log.info("%s", exc)
+            return exc.exit_code
+        try:
+            await pipeline.publish_result(result, settings)
+        except DailyPapersError as exc:
+            log.error("%s", exc)
+            return exc.exit_code
+        return 0
+
+    code = run_scheduler(job, at=at, tz=tz, state_dir=settings.data_dir, once=once)
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     out: Path = Path("digests")
     formats: list[str] = Field(default_factory=lambda: ["md", "json"])
+    publish: list[str] = Field(default_factory=list)
+    notify: list[str] = Field(default_factory=list)
+    public_url: str | None = None
+    s3_endpoint_url: str | None = None
 
     # What to summarize, and how.
     template: str = "digest-vi"
@@ -77,7 +81,7 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_model: str | None = None
     llm_timeout: float = 120.0
-    llm_concurrency: int = 4
+    llm_concurrency: int = 32
     llm_rpm: int = 60
     llm_max_tokens: int = 8192
     llm_temperature: float = 0.2
@@ -85,7 +89,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = 4
 
     # Being polite and robust.
-    concurrency: int = 8
+    concurrency: int = 32
     http_timeout: float = 30.0
     http_retries: int = 4
     arxiv_concurrency: int = 2

@@ -26,6 +26,7 @@ from .errors import (
     LLMAuthenticationError,
     LLMRejectedError,
     NoPapersError,
+    PublishError,
     UsageError,
 )
 from .fulltext import read_fulltext
@@ -33,6 +34,7 @@ from .fulltext.select import select_text
 from .llm import LLMClient, OpenAICompatibleClient, estimate_cost, resolve_llm
 from .models import Digest, FullText, Paper, PaperResult, RunStats, Summary
 from .net import Fetcher, HostPolicy
+from .publish import deliver, is_wikijs_url, publish_wikijs, raise_for_failures, upload
 from .publish.files import write_atomic
 from .publish.site import build_site
 from .publish.views import page_relpath
@@ -42,7 +44,7 @@ from .summarize import summarize, summary_without_llm
 from .templates import Template, load_template
 from .verify import verify_fields
 
-__all__ = ["Event", "RunResult", "plan_day", "run_day", "run_range"]
+__all__ = ["Event", "RunResult", "plan_day", "publish_result", "run_day", "run_range"]
 
 log = logging.getLogger("dailypapers")
 
@@ -366,3 +368,41 @@ async def run_range(
     if not results:
         raise NoPapersError(f"no papers between {start} and {end}")
     return results
+
+
+async def publish_result(result: RunResult, settings: Settings) -> None:
+    """Upload the written reports and deliver the digest; raises PublishError (exit 4) at the
+    end if any target failed, after trying every one, so one bad target never stops another."""
+    if not (settings.publish or settings.notify):
+        return
+    digest, problems = result.digest, []
+    markdown = result.paths["md"].read_text("utf-8") if "md" in result.paths else ""
+    for url in settings.publish:
+        try:
+            if is_wikijs_url(url):
+                await publish_wikijs(url, digest, markdown=markdown)
+            else:
+                options = (
+                    {"endpoint_url": settings.s3_endpoint_url}
+                    if url.startswith("s3") and settings.s3_endpoint_url
+                    else {}
+                )
+                await asyncio.to_thread(
+                    upload, list(result.paths.values()), settings.out, url, options
+                )
+        except PublishError as exc:
+            log.error("%s", exc)
+            problems.append(str(exc))
+    if settings.notify:
+        link = None
+        if settings.public_url and "html" in result.paths:
+            relative = result.paths["html"].relative_to(settings.out).as_posix()
+            link = f"{settings.public_url.rstrip('/')}/{relative}"
+        html = result.paths["html"].read_text("utf-8") if "html" in result.paths else None
+        results = await deliver(settings.notify, digest, markdown=markdown, html=html, link=link)
+        try:
+            raise_for_failures(results)
+        except PublishError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise PublishError("; ".join(problems))

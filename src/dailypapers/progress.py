@@ -71,11 +71,18 @@ def print_summary(console: Console, digest: Digest, *, quiet: bool = False) -> N
         return
     s = digest.stats
     sources = ", ".join(f"{k} {v}" for k, v in sorted(s.sources.items())) or "none read"
-    cost = f"${s.cost_usd:.4f}" if s.cost_usd is not None else "unknown price"
+    if s.cost_usd is not None:
+        cost = f"${s.cost_usd:.4f}"
+    else:
+        cost = "$0" if s.llm_calls == 0 else "unknown (no price for this model)"
     model = digest.model or "no LLM (HF summaries and abstracts)"
+    written = (
+        f"{s.summarized} summarized, {s.reused} reused"
+        if digest.model
+        else f"{s.papers - s.failed} from HF metadata"
+    )
     lines = [
-        f"{digest.date}: {s.papers} papers, {s.summarized} summarized, {s.reused} reused, "
-        f"{s.failed} failed",
+        f"{digest.date}: {s.papers} papers, {written}, {s.failed} failed",
         f"  model: {model}; read from: {sources}",
         f"  LLM calls {s.llm_calls}, tokens {s.prompt_tokens} in / {s.completion_tokens} out, "
         f"cost {cost}, wall {s.wall_seconds:.1f}s",

@@ -217,7 +217,8 @@ async def _call(job: Job, day: date) -> int:
             if inspect.isawaitable(result):
                 result = await result
     except DailyPapersError as exc:
-        log.error("digest of %s: %s", day, exc)
+        level = logging.INFO if exc.exit_code == 3 else logging.ERROR  # 3: no papers (weekend)
+        log.log(level, "digest of %s: %s", day, exc)
         return exc.exit_code
     except Exception:
         log.exception("digest of %s failed with a bug", day)

@@ -19,6 +19,9 @@ Downloads go through :class:`~dailypapers.net.Fetcher` (per-host limits, retries
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 from ..errors import FullTextError, HTTPError, RateLimitedError, RequestTimeoutError, UsageError
 from ..models import FullText, Paper, is_arxiv_id
 from ..net import Fetcher
@@ -28,6 +31,10 @@ __all__ = ["SOURCES", "Selection", "estimate_tokens", "read_fulltext", "select_t
 
 #: Accepted values of ``read_fulltext(source=...)``.
 SOURCES = ("auto", "html", "pdf", "abstract")
+
+#: Parsing runs off the event loop so that one long PDF never stalls the other papers' I/O.
+#: PDFium is not thread-safe, so PDFs go through one dedicated thread, one at a time.
+_PDF_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dailypapers-pdfium")
 
 
 def _http_reason(exc: HTTPError) -> str:
@@ -70,9 +77,12 @@ async def _download(kind: str, paper: Paper, fetcher: Fetcher, endpoint: str) ->
         body = await fetcher.get(url)
     except HTTPError as exc:
         raise FullTextError(f"{kind}: {_http_reason(exc)}") from exc
-    parse = _parse_html if kind == "html" else _parse_pdf
     try:
-        ft = parse(body, paper.id, url)
+        if kind == "html":
+            ft = await asyncio.to_thread(_parse_html, body, paper.id, url)
+        else:
+            loop = asyncio.get_running_loop()
+            ft = await loop.run_in_executor(_PDF_THREAD, _parse_pdf, body, paper.id, url)
     except FullTextError as exc:
         raise FullTextError(f"{kind}: {_one_line(str(exc)) or 'unreadable'}") from exc
     if not _has_text(ft):

@@ -41,7 +41,7 @@ class Line:
     text: str
     size: float
     bold: float
-    bold_prefix: str = ""
+    lead: str = ""  # leading words set in another font (a run-in heading: "3.2 Setup.")
     col_left: float = 0.0
     col_right: float = 0.0
     region_start: bool = False
@@ -53,8 +53,9 @@ class Line:
         return self.x1 - self.x0
 
 
-# A character: text, left, top, right, bottom, baseline (all top-down), size, bold, space before.
-_Char = tuple[str, float, float, float, float, float, float, bool, bool]
+# A character: text, left, top, right, bottom, baseline (all top-down), size, bold, space before,
+# and which font (an index, per page).
+_Char = tuple[str, float, float, float, float, float, float, bool, bool, int]
 
 
 def _read_chars(textpage: pdfium.PdfTextPage, page_top: float) -> list[_Char]:
@@ -70,7 +71,7 @@ def _read_chars(textpage: pdfium.PdfTextPage, page_top: float) -> list[_Char]:
     loose = pdfium_c.FS_RECTF()
     name_buffer, flags = ctypes.create_string_buffer(256), ctypes.c_int()
     flags_ref = ctypes.byref(flags)
-    bold_fonts: dict[bytes, bool] = {}  # pdfium's weight is 0 or wrong for many Type 1 fonts
+    fonts: dict[bytes, tuple[int, bool]] = {}  # name: index, bold (pdfium's weight is often 0)
     two_pi = 2 * math.pi
     chars: list[_Char] = []
     space = False
@@ -97,10 +98,11 @@ def _read_chars(textpage: pdfium.PdfTextPage, page_top: float) -> list[_Char]:
             size = max(size, (loose.top - loose.bottom) / 0.92)
         get_font(raw, i, name_buffer, 256, flags_ref)
         name = name_buffer.value
-        bold = bold_fonts.get(name)
-        if bold is None:
+        font = fonts.get(name)
+        if font is None:
             bold = bool(_BOLD_FONT_RE.search(name.decode("latin-1").split("+")[-1]))
-            bold = bold_fonts[name] = bold or pdfium_c.FPDFText_GetFontWeight(raw, i) >= 600
+            bold = bold or pdfium_c.FPDFText_GetFontWeight(raw, i) >= 600
+            font = fonts[name] = (len(fonts), bold)
         chars.append(
             (
                 text,
@@ -110,8 +112,9 @@ def _read_chars(textpage: pdfium.PdfTextPage, page_top: float) -> list[_Char]:
                 page_top - bottom.value,
                 page_top - oy.value,
                 size,
-                bold,
+                font[1],
                 space,
+                font[0],
             )
         )
         space = False
@@ -130,7 +133,7 @@ def read_page_lines(page: pdfium.PdfPage, index: int) -> list[Line]:
     current: list[_Char] = []
     base = size = last_x0 = last_x1 = row_top = row_bottom = row_x0 = 0.0
     for char in chars:
-        _, x0, top, x1, bottom, baseline, csize, _, _ = char
+        _, x0, top, x1, bottom, baseline, csize, _, _, _ = char
         if current:
             big = size if size > csize else csize
             on_baseline = -0.3 * big < baseline - base < 0.3 * big
@@ -181,19 +184,22 @@ def read_page_lines(page: pdfium.PdfPage, index: int) -> list[Line]:
 def _make_line(chars: list[_Char], page: int) -> Line:
     parts: list[str] = []
     sizes: Counter[float] = Counter()
+    fonts: Counter[int] = Counter()
+    starts: list[int] = []  # index in ``parts`` of each character
     bold = 0
-    prefix_end = -1  # parts before the first character that is not bold
-    for n, (text, _l, _t, _r, _b, _base, csize, cbold, space) in enumerate(chars):
+    for n, (text, _l, _t, _r, _b, _base, csize, cbold, space, font) in enumerate(chars):
         if space and n:
             parts.append(" ")
-        if prefix_end < 0 and not cbold:
-            prefix_end = len(parts)
+        starts.append(len(parts))
         parts.append(text)
         sizes[csize] += 1
+        fonts[font] += 1
         bold += cbold
     raw = "".join(parts)
     size = round(sizes.most_common(1)[0][0] * 2) / 2
     baselines = Counter(round(c[5], 1) for c in chars if c[6] >= 0.85 * size)
+    main_font = fonts.most_common(1)[0][0]
+    lead = next((n for n, c in enumerate(chars) if c[9] == main_font), len(chars))
     return Line(
         page=page,
         x0=min(c[1] for c in chars),
@@ -204,7 +210,7 @@ def _make_line(chars: list[_Char], page: int) -> Line:
         text=clean_text(raw).strip(),
         size=size,
         bold=bold / len(chars),
-        bold_prefix=clean_text(raw if prefix_end < 0 else "".join(parts[:prefix_end])).strip(),
+        lead=clean_text("".join(parts[: starts[lead]] if lead < len(chars) else "")).strip(),
     )
 
 

@@ -113,7 +113,7 @@ def heading_of(line: Line, body: float) -> tuple[Heading, str] | None:
     if known and len(text) <= len(name) + 6:
         return Heading(text, 1, name, "known"), ""
     run_in = _RUN_IN_ABSTRACT_RE.match(text)
-    if run_in and (line.bold_prefix.lower().startswith("abstract") or line.bold >= 0.6):
+    if run_in and (line.lead.lower().startswith("abstract") or line.bold >= 0.6):
         return Heading("Abstract", 1, "abstract", "known"), text[run_in.end() :]
     match = _NUMBERED_RE.match(text)
     if match:
@@ -133,8 +133,8 @@ def heading_of(line: Line, body: float) -> tuple[Heading, str] | None:
         ):
             title = f"{number} {rest}".strip()
             return Heading(title, number.count(".") + 1, letters_only(rest)), ""
-        # Run-in numbered heading: "3.0.2 Procedure. In the study, ..." with a bold lead.
-        lead = line.bold_prefix
+        # Run-in numbered heading: "3.0.2 Procedure. In the study, ..." in its own font.
+        lead = line.lead
         if lead and lead != text and lead.endswith(".") and 3 < len(lead) < 80:
             inner = _NUMBERED_RE.match(lead)
             if inner and "." in inner.group(1) and inner.group(2)[0].isupper():

@@ -167,7 +167,7 @@ def _merge_rows(lines: list[Line]) -> list[Line]:
                 text=clean_text(" ".join(ln.text for ln in row)),
                 size=Counter(ln.size for ln in row for _ in ln.text).most_common(1)[0][0],
                 bold=sum(ln.bold * len(ln.text) for ln in row) / sum(len(ln.text) for ln in row),
-                bold_prefix=first.bold_prefix if first.bold_prefix != first.text else "",
+                lead=first.lead,
                 cells=sum(ln.cells for ln in row),
             )
         )

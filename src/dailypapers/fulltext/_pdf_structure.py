@@ -49,7 +49,8 @@ _FOOTNOTE_MARK_RE = re.compile(r"(?<=[.!?])\s+\d{1,2}$")
 _FIGURE_RE = re.compile(r"^(?:Figure|Fig\.)\s*\d+(?:[:.]|\s+[A-Z(])")
 _CAPTION_RE = re.compile(r"^(?:Table|Figure|Fig\.)\s*\d+[:.]")
 _WORD_RE = re.compile(r"^[(“\"']?[A-Za-z]{2,}")
-_BULLET_RE = re.compile(r"^(?:[•◦▪▸►‣∙●○■□–-]\s|\((?:\d{1,2}|[a-z]|[ivx]{1,4})\)\s|\d{1,2}[.)]\s)")
+_BULLET_RE = re.compile(r"^[•◦▪▸►‣∙●○■□–-]\s")
+_ENUMERATOR_RE = re.compile(r"^(?:\((?:\d{1,2}|[a-z]|[ivx]{1,4})\)|\d{1,2}[.)])\s")
 
 
 class _Builder:
@@ -160,7 +161,9 @@ class _Builder:
             return True
         if (line.cells >= 3) != (prev.cells >= 3) or line.spanning != prev.spanning:
             return True
-        if _BULLET_RE.match(line.text):
+        if _BULLET_RE.match(line.text) or (
+            _ENUMERATOR_RE.match(line.text) and (short or prev.text.endswith((*_TERMINAL, ";")))
+        ):
             return True
         if line.region_start or resumed or line.page != prev.page:
             return short or indented

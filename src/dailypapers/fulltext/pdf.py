@@ -16,6 +16,7 @@ reading order, page furniture), ``_pdf_headings``, ``_pdf_words`` (hyphenation),
 from __future__ import annotations
 
 import re
+import threading
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -28,6 +29,9 @@ from ._pdf_layout import body_font_size, layout_document, line_pitch, remove_fur
 from ._pdf_structure import build_structure
 
 __all__ = ["MAX_PAGES", "pdf_to_fulltext"]
+
+#: pdfium may be used by one thread at a time (callers may run this in ``asyncio.to_thread``).
+_PDFIUM = threading.Lock()
 
 #: Pages read at most (a thesis-length PDF is cut here; the selector trims further anyway).
 MAX_PAGES = 120
@@ -115,14 +119,17 @@ def pdf_to_fulltext(data: bytes, *, paper_id: str, url: str | None = None) -> Fu
     """Read a paper's PDF into sections, abstract, title and references.
 
     Raises :class:`FullTextError` (one line, no traceback from pdfium) for an empty, truncated,
-    corrupt or encrypted PDF, or one without a text layer.
+    corrupt or encrypted PDF, or one without a text layer. Safe to call from several threads:
+    the pdfium part is serialized by a lock.
     """
-    document = _open(data)
-    try:
-        meta_title = _metadata_title(document)
-        pages, widths, heights = _read_lines(document)
-    finally:
-        document.close()
+    data = bytes(data)
+    with _PDFIUM:  # pdfium is not thread-safe; the rest of the reading is pure Python
+        document = _open(data)
+        try:
+            meta_title = _metadata_title(document)
+            pages, widths, heights = _read_lines(document)
+        finally:
+            document.close()
     if sum(len(line.text) for lines in pages for line in lines) < 200:
         raise FullTextError("PDF has no text layer (scanned or image-only?)")
     body = body_font_size(pages)

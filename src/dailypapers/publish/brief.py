@@ -179,7 +179,7 @@ def slack_text(digest: Digest, link: str | None, limit: int = 3900) -> str:
 
 # --- Markdown (Discord, apprise) ----------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_~|<>\[\]()#@:-])")
+_MD_SPECIAL = re.compile(r"([\\`*_~|<>\[\]@])")
 
 
 def _md_escape(text: str) -> str:

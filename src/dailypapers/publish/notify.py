@@ -128,8 +128,10 @@ def _parse(target: str) -> _Target:
         if not _CHAT_ID.match(spec):
             raise ValueError("telegram: chat id must be a number or @channelname")
         return _Target(channel, spec, f"telegram:{spec}")
-    scheme = spec.partition("://")[0] if "://" in spec else "?"
-    return _Target(channel, spec, f"apprise:{scheme}://***", [spec])
+    scheme = spec.partition("://")[0].lower()
+    scheme = scheme if "://" in spec and re.fullmatch(r"[a-z][a-z0-9+.-]{0,20}", scheme) else "?"
+    pieces = [p for p in re.split(r"[/:@?&=,]+", spec.partition("://")[2]) if len(p) >= 8]
+    return _Target(channel, spec, f"apprise:{scheme}://***", [spec, *pieces])
 
 
 def validate_targets(targets: Sequence[str]) -> None:
@@ -141,6 +143,13 @@ def validate_targets(targets: Sequence[str]) -> None:
             raise UsageError(f"--notify: {exc}") from None
         if parsed.channel == "telegram" and not os.environ.get("DAILYPAPERS_TELEGRAM_TOKEN"):
             raise UsageError("--notify telegram: set DAILYPAPERS_TELEGRAM_TOKEN")
+        if parsed.channel == "apprise":
+            try:
+                import apprise  # noqa: F401
+            except ImportError:
+                raise UsageError(
+                    "--notify apprise: install the extra: pip install 'dailypapers[apprise]'"
+                ) from None
 
 
 def raise_for_failures(results: Sequence[DeliveryResult]) -> None:

@@ -20,7 +20,7 @@ __all__ = ["LOG_REDACTOR", "MIN_SECRET", "Redactor", "is_loopback", "redact"]
 #: Shorter strings are not treated as secrets (they would blank out ordinary words).
 MIN_SECRET = 4
 _MAX_MESSAGE = 300
-_LOGGERS = ("httpx2", "httpcore2", "httpx", "httpcore")
+_LOGGERS = ("httpx2", "httpcore2", "httpx", "httpcore", "apprise")
 
 
 def redact(text: str, secrets: Iterable[str], limit: int = _MAX_MESSAGE) -> str:
