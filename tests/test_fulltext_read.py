@@ -190,7 +190,7 @@ async def test_missing_title_and_abstract_come_from_the_paper(monkeypatch):
     monkeypatch.setattr(fulltext, "_parse_pdf", parse)
     arxiv = Arxiv({"/pdf/2512.22630": httpx2.Response(200, content=b"Some text.")})
     async with _fetcher(arxiv) as fetcher:
-        ft = await read_fulltext(_paper(), fetcher, ARXIV)
+        ft = await read_fulltext(_paper(), fetcher, ARXIV, pdf_workers=1)
     assert ft.source == "pdf"
     assert ft.abstract == ABSTRACT
     assert ft.title == "On the Role of Discreteness in Diffusion LLMs"
@@ -206,3 +206,16 @@ async def test_a_parse_without_text_is_skipped(monkeypatch):
     async with _fetcher(arxiv) as fetcher:
         ft = await read_fulltext(_paper(), fetcher, ARXIV)
     assert ft.skipped == ["html: no text found", "pdf: HTTP 404"]
+
+
+async def test_pdfs_parse_in_worker_processes_and_in_process_alike(corpus):
+    body = next((corpus / "pdf").glob("arxiv_2512.22630_*.pdf")).read_bytes()
+    arxiv = Arxiv({"/pdf/2512.22630": httpx2.Response(200, content=body)})
+    texts = []
+    for workers in (2, 1):
+        async with _fetcher(arxiv) as fetcher:
+            texts.append(await read_fulltext(_paper(), fetcher, ARXIV, pdf_workers=workers))
+    fulltext.shutdown_workers()
+    assert texts[0].source == texts[1].source == "pdf"
+    assert texts[0].markdown == texts[1].markdown
+    assert len(texts[0].sections) > 5

@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     arxiv_concurrency: int = 2
     arxiv_delay: float = 1.0
     paper_deadline: float = 600.0
+    pdf_workers: int = 0
     cache: bool = True
 
     @property

@@ -29,7 +29,7 @@ from .errors import (
     PublishError,
     UsageError,
 )
-from .fulltext import read_fulltext
+from .fulltext import read_fulltext, start_workers
 from .fulltext.select import select_text
 from .llm import LLMClient, OpenAICompatibleClient, estimate_cost, resolve_llm
 from .models import Digest, FullText, Paper, PaperResult, RunStats, Summary
@@ -138,7 +138,12 @@ class _DayRun:
             if cached is not None:
                 return cached
         self.emit(Event("fulltext", paper.id))
-        text = await read_fulltext(paper, self.fetcher, self.settings.arxiv_endpoint)
+        text = await read_fulltext(
+            paper,
+            self.fetcher,
+            self.settings.arxiv_endpoint,
+            pdf_workers=self.settings.pdf_workers,
+        )
         self.store.save_fulltext(text)
         return text
 
@@ -280,6 +285,8 @@ async def run_day(
     store = store or Store(settings.db_url)
     client = client if client is not None else _client(settings)
     started = time.monotonic()
+    if client is not None:
+        start_workers(settings.pdf_workers)
     try:
         async with _fetcher(settings) as fetcher:
             emit(Event("list", detail=day.isoformat()))

@@ -20,21 +20,88 @@ Downloads go through :class:`~dailypapers.net.Fetcher` (per-host limits, retries
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+import atexit
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from ..errors import FullTextError, HTTPError, RateLimitedError, RequestTimeoutError, UsageError
 from ..models import FullText, Paper, is_arxiv_id
 from ..net import Fetcher
 from .select import Selection, estimate_tokens, select_text
 
-__all__ = ["SOURCES", "Selection", "estimate_tokens", "read_fulltext", "select_text"]
+__all__ = [
+    "SOURCES",
+    "Selection",
+    "estimate_tokens",
+    "read_fulltext",
+    "select_text",
+    "shutdown_workers",
+    "start_workers",
+]
 
 #: Accepted values of ``read_fulltext(source=...)``.
 SOURCES = ("auto", "html", "pdf", "abstract")
 
+log = logging.getLogger("dailypapers")
+
 #: Parsing runs off the event loop so that one long PDF never stalls the other papers' I/O.
-#: PDFium is not thread-safe, so PDFs go through one dedicated thread, one at a time.
+#: PDF layout analysis is CPU-bound Python (and PDFium is not thread-safe), so by default PDFs are
+#: parsed in a small pool of worker processes (``forkserver``), started on first use. Like any
+#: ``multiprocessing`` user, a script that calls the pipeline must guard its entry point with
+#: ``if __name__ == "__main__":``; ``pdf_workers=1`` parses in one thread of this process instead.
+_pool: Executor | None = None
 _PDF_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dailypapers-pdfium")
+
+
+def _pdf_pool(workers: int) -> Executor:
+    global _pool
+    if _pool is None:
+        context = multiprocessing.get_context("forkserver")
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return _pool
+
+
+@atexit.register
+def shutdown_workers() -> None:
+    """Stop the PDF worker processes (they start again on the next PDF)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+def _workers(requested: int) -> int:
+    return requested or max(1, min(4, os.cpu_count() or 1))
+
+
+def start_workers(pdf_workers: int = 0) -> None:
+    """Start the PDF worker processes now (they import in the background), so the first PDFs of
+    a run do not wait for them. Does nothing when PDFs are parsed in this process."""
+    workers = _workers(pdf_workers)
+    if workers > 1:
+        pool = _pdf_pool(workers)
+        for _ in range(workers):
+            pool.submit(_warm)
+
+
+def _warm() -> None:
+    from . import pdf  # noqa: F401  (import the parser in the worker)
+
+
+async def _parse_pdf_off_loop(body: bytes, paper_id: str, url: str, workers: int) -> FullText:
+    loop = asyncio.get_running_loop()
+    workers = _workers(workers)
+    if workers > 1:
+        try:
+            pool = _pdf_pool(workers)
+            return await loop.run_in_executor(pool, _parse_pdf, body, paper_id, url)
+        except BrokenProcessPool:  # a worker died (out of memory, killed): parse here instead
+            log.warning("PDF worker died; parsing %s in the main process", paper_id)
+            shutdown_workers()
+    return await loop.run_in_executor(_PDF_THREAD, _parse_pdf, body, paper_id, url)
 
 
 def _http_reason(exc: HTTPError) -> str:
@@ -68,7 +135,9 @@ def _parse_pdf(body: bytes, paper_id: str, url: str) -> FullText:
     return pdf_to_fulltext(body, paper_id=paper_id, url=url)
 
 
-async def _download(kind: str, paper: Paper, fetcher: Fetcher, endpoint: str) -> FullText:
+async def _download(
+    kind: str, paper: Paper, fetcher: Fetcher, endpoint: str, pdf_workers: int = 0
+) -> FullText:
     """Read one downloaded source; raises FullTextError with the reason ("html: HTTP 404")."""
     if not is_arxiv_id(paper.id):
         raise FullTextError(f"{kind}: not an arXiv id")
@@ -81,8 +150,7 @@ async def _download(kind: str, paper: Paper, fetcher: Fetcher, endpoint: str) ->
         if kind == "html":
             ft = await asyncio.to_thread(_parse_html, body, paper.id, url)
         else:
-            loop = asyncio.get_running_loop()
-            ft = await loop.run_in_executor(_PDF_THREAD, _parse_pdf, body, paper.id, url)
+            ft = await _parse_pdf_off_loop(body, paper.id, url, pdf_workers)
     except FullTextError as exc:
         raise FullTextError(f"{kind}: {_one_line(str(exc)) or 'unreadable'}") from exc
     if not _has_text(ft):
@@ -108,12 +176,18 @@ def _from_abstract(paper: Paper) -> FullText:
 
 
 async def read_fulltext(
-    paper: Paper, fetcher: Fetcher, arxiv_endpoint: str, *, source: str = "auto"
+    paper: Paper,
+    fetcher: Fetcher,
+    arxiv_endpoint: str,
+    *,
+    source: str = "auto",
+    pdf_workers: int = 0,
 ) -> FullText:
     """The best text of ``paper``: HTML, else PDF, else abstract (``source="auto"``).
 
     ``FullText.skipped`` lists why each earlier source was not used. With a single ``source``
-    only that one is tried. Raises :class:`FullTextError` when nothing could be read (for
+    only that one is tried. ``pdf_workers``: processes that parse PDFs (0: one per CPU, up to
+    4; 1: a thread of this process). Raises :class:`FullTextError` when nothing could be read (for
     ``auto``: not even an abstract) and :class:`UsageError` for an unknown ``source``.
     """
     if source not in SOURCES:
@@ -125,7 +199,7 @@ async def read_fulltext(
             if kind == "abstract":
                 ft = _from_abstract(paper)
             else:
-                ft = await _download(kind, paper, fetcher, arxiv_endpoint)
+                ft = await _download(kind, paper, fetcher, arxiv_endpoint, pdf_workers)
         except FullTextError as exc:
             skipped.append(str(exc))
             continue

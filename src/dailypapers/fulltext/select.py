@@ -56,28 +56,26 @@ class Selection:
 # -- token estimate ---------------------------------------------------------------------------
 
 
-def _is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x2E80 <= code <= 0x9FFF
-        or 0xAC00 <= code <= 0xD7AF
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFF00 <= code <= 0xFFEF
-        or code >= 0x20000
-    )
+_ASCII_WORDISH = re.compile(r"[A-Za-z0-9 \t\n\r\x0b\x0c\x1c-\x1f]+")
+_ASCII = re.compile(r"[\x00-\x7f]+")
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0010ffff]+")
+
+
+def _count(pattern: re.Pattern[str], text: str) -> int:
+    return len(text) - len(pattern.sub("", text))
 
 
 def _cost(text: str) -> float:
-    """Tokens of ``text`` as an exact sum of per-character weights (additive over pieces)."""
-    total = 0.0
-    for ch in text:
-        if ch.isascii():
-            total += 0.25 if (ch.isalnum() or ch.isspace()) else 0.5
-        elif _is_cjk(ch):
-            total += 1.0
-        else:
-            total += 0.5
-    return total
+    """Tokens of ``text`` as an exact sum of per-character weights (additive over pieces).
+
+    ASCII letters, digits and whitespace weigh 1/4; other ASCII 1/2; CJK 1; other non-ASCII 1/2.
+    Counted with regular expressions (C speed), since this runs on every block of every paper.
+    """
+    wordish = _count(_ASCII_WORDISH, text)
+    ascii_other = _count(_ASCII, text) - wordish
+    cjk = _count(_CJK, text)
+    other = len(text) - wordish - ascii_other - cjk
+    return 0.25 * wordish + 0.5 * ascii_other + 1.0 * cjk + 0.5 * other
 
 
 def estimate_tokens(text: str) -> int:
