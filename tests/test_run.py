@@ -274,3 +274,45 @@ def test_wrong_key_is_one_run_level_error_without_the_key(fake_server, corpus, t
     assert SECRET not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
     assert len(fake_server.chat_requests()) == 1
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_is_done(fake_server, corpus, tmp_path):
+    fake_server.serve_corpus_day(corpus, "2026-01-08")
+    fake_server.llm_latency = 0.5
+    env = env_for(
+        fake_server,
+        tmp_path,
+        DAILYPAPERS_LLM_PROVIDER="custom",
+        DAILYPAPERS_LLM_BASE_URL=f"{fake_server.url}/v1",
+        DAILYPAPERS_LLM_API_KEY=SECRET,
+        DAILYPAPERS_LLM_MODEL="fake-model",
+        DAILYPAPERS_LLM_CONCURRENCY="1",
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers", "run", "--date", "2026-01-08"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    db = f"sqlite:///{tmp_path / 'data' / 'dailypapers.db'}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if (tmp_path / "data" / "dailypapers.db").exists():
+            store = Store(db)
+            done = len(store.summarized_ids())
+            store.close()
+            if done >= 2:
+                break
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    store = Store(db)
+    try:
+        assert len(store.summarized_ids()) >= 2
+        assert [run.status for run in store.runs()] == ["interrupted"]
+    finally:
+        store.close()

@@ -133,7 +133,11 @@ def run(
     from .schedule import run_lock
 
     with run_lock(settings.data_dir):
-        _run(settings, _date(day), first, last, quiet)
+        try:
+            _run(settings, _date(day), first, last, quiet)
+        except KeyboardInterrupt:
+            err.print("interrupted: what was finished is kept; run again to go on", markup=False)
+            raise typer.Exit(130) from None
 
 
 def _check_targets(settings: Settings) -> None:
@@ -182,23 +186,16 @@ async def _run_latest(settings: Settings, day: date | None, listener: Any) -> An
 
 def _dry_run(settings: Settings, day: date | None) -> None:
     from . import pipeline
-    from .sources import fetch_daily, select_papers
+    from .sources import fetch_daily
     from .store import Store
 
     day = day or datetime.now(UTC).date()
 
     async def listing() -> list[Any]:
-        async with pipeline._fetcher(settings) as fetcher:
+        async with pipeline.fetcher_for(settings) as fetcher:
             return await fetch_daily(fetcher, settings.hf_endpoint, day=day)
 
-    papers = select_papers(
-        asyncio.run(listing()),
-        sort=settings.sort,
-        limit=settings.limit,
-        min_upvotes=settings.min_upvotes,
-        keywords=settings.keywords,
-        exclude_keywords=settings.exclude_keywords,
-    )
+    papers = pipeline.choose(asyncio.run(listing()), settings)
     if not papers:
         raise NoPapersError(f"no papers for {day}")
     store = Store(settings.db_url)
@@ -223,25 +220,24 @@ def list_papers(
 ) -> None:
     """Print the papers of a date (a table, or JSON with --json)."""
     from . import pipeline
-    from .sources import fetch_daily, select_papers
+    from .sources import fetch_daily
 
-    settings = load_settings(limit=limit, min_upvotes=min_upvotes, sort=sort)
+    settings = load_settings(
+        limit=limit,
+        min_upvotes=min_upvotes,
+        sort=sort,
+        keywords=_split(keyword),
+        exclude_keywords=_split(exclude_keyword),
+    )
     chosen = _date(day) if day or week or month else datetime.now(UTC).date()
 
     async def listing() -> list[Any]:
-        async with pipeline._fetcher(settings) as fetcher:
+        async with pipeline.fetcher_for(settings) as fetcher:
             return await fetch_daily(
                 fetcher, settings.hf_endpoint, day=chosen, week=week, month=month
             )
 
-    papers = select_papers(
-        asyncio.run(listing()),
-        sort=settings.sort,
-        limit=settings.limit,
-        min_upvotes=settings.min_upvotes,
-        keywords=_split(keyword) or (),
-        exclude_keywords=_split(exclude_keyword) or (),
-    )
+    papers = pipeline.choose(asyncio.run(listing()), settings)
     if as_json:
         out.print_json(json.dumps([p.model_dump(mode="json") for p in papers]))
     else:
@@ -272,7 +268,7 @@ def fulltext(
     settings = load_settings(token_budget=budget)
 
     async def read() -> Any:
-        async with pipeline._fetcher(settings) as fetcher:
+        async with pipeline.fetcher_for(settings) as fetcher:
             paper = Paper(id=arxiv_id, title=arxiv_id)
             return await read_fulltext(paper, fetcher, settings.arxiv_endpoint, source=source)
 

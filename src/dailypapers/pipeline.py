@@ -44,7 +44,16 @@ from .summarize import summarize, summary_without_llm
 from .templates import Template, load_template
 from .verify import verify_fields
 
-__all__ = ["Event", "RunResult", "plan_day", "publish_result", "run_day", "run_range"]
+__all__ = [
+    "Event",
+    "RunResult",
+    "choose",
+    "fetcher_for",
+    "plan_day",
+    "publish_result",
+    "run_day",
+    "run_range",
+]
 
 log = logging.getLogger("dailypapers")
 
@@ -73,7 +82,8 @@ class RunResult:
     paths: dict[str, Path] = field(default_factory=dict)
 
 
-def _fetcher(settings: Settings) -> Fetcher:
+def fetcher_for(settings: Settings) -> Fetcher:
+    """The polite HTTP client of a run: arXiv gets its own concurrency limit and spacing."""
     arxiv_host = urlsplit(settings.arxiv_endpoint).netloc
     policies = {arxiv_host: HostPolicy(settings.arxiv_concurrency, settings.arxiv_delay)}
     return Fetcher(
@@ -91,12 +101,9 @@ def _client(settings: Settings) -> LLMClient | None:
     return OpenAICompatibleClient(config) if config is not None else None
 
 
-async def _list(fetcher: Fetcher, settings: Settings, day: date, store: Store) -> list[Paper]:
-    papers = await fetch_daily(fetcher, settings.hf_endpoint, day=day)
-    if papers:
-        store.save_papers(day, papers)
-    papers = store.papers_of(day) or papers
-    chosen = select_papers(
+def choose(papers: list[Paper], settings: Settings) -> list[Paper]:
+    """The papers a run or a listing keeps: sorted and filtered as the settings say."""
+    return select_papers(
         papers,
         sort=settings.sort,
         limit=settings.limit,
@@ -104,6 +111,13 @@ async def _list(fetcher: Fetcher, settings: Settings, day: date, store: Store) -
         keywords=settings.keywords,
         exclude_keywords=settings.exclude_keywords,
     )
+
+
+async def _list(fetcher: Fetcher, settings: Settings, day: date, store: Store) -> list[Paper]:
+    papers = await fetch_daily(fetcher, settings.hf_endpoint, day=day)
+    if papers:
+        store.save_papers(day, papers)
+    chosen = choose(store.papers_of(day) or papers, settings)
     if not chosen:
         raise NoPapersError(f"no papers for {day.isoformat()}")
     return chosen
@@ -288,7 +302,7 @@ async def run_day(
     if client is not None:
         start_workers(settings.pdf_workers)
     try:
-        async with _fetcher(settings) as fetcher:
+        async with fetcher_for(settings) as fetcher:
             emit(Event("list", detail=day.isoformat()))
             papers = await _list(fetcher, settings, day, store)
             emit(Event("list", detail=day.isoformat(), total=len(papers)))
