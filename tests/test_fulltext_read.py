@@ -219,3 +219,16 @@ async def test_pdfs_parse_in_worker_processes_and_in_process_alike(corpus):
     assert texts[0].source == texts[1].source == "pdf"
     assert texts[0].markdown == texts[1].markdown
     assert len(texts[0].sections) > 5
+
+
+async def test_a_parser_crash_falls_back_to_the_next_source(monkeypatch, caplog):
+    def broken(body: bytes, paper_id: str, url: str) -> FullText:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(fulltext, "_parse_html", broken)
+    arxiv = Arxiv({"/html/2512.22630": httpx2.Response(200, html="<html></html>")})
+    async with _fetcher(arxiv) as fetcher:
+        ft = await read_fulltext(_paper(), fetcher, ARXIV)
+    assert ft.source == "abstract"
+    assert ft.skipped == ["html: parser error (IndexError)", "pdf: HTTP 404"]
+    assert "html parser failed on 2512.22630" in caplog.text

@@ -7,6 +7,8 @@ This package owns the second stage of the pipeline. :func:`read_fulltext` is its
   of the API entry. Each source that fails adds a reason to ``FullText.skipped`` ("html: HTTP 404",
   "html: timed out", "pdf: corrupt PDF (...)", ...), so the report can say what was read and why.
   Only when even the abstract is missing does it raise :class:`~dailypapers.errors.FullTextError`.
+- A parser that crashes on odd input (a bug) is logged with its traceback and counts as a skipped
+  source ("pdf: parser error (IndexError)"), so one strange page never costs the paper its text.
 - ``source="html"``, ``"pdf"`` or ``"abstract"`` reads that source only and raises
   ``FullTextError`` with the reason when it cannot be read (``dailypapers fulltext --source``).
 
@@ -153,6 +155,9 @@ async def _download(
             ft = await _parse_pdf_off_loop(body, paper.id, url, pdf_workers)
     except FullTextError as exc:
         raise FullTextError(f"{kind}: {_one_line(str(exc)) or 'unreadable'}") from exc
+    except Exception as exc:  # a parser bug on odd input: say so loudly, then try the next source
+        log.warning("%s parser failed on %s", kind, paper.id, exc_info=True)
+        raise FullTextError(f"{kind}: parser error ({type(exc).__name__})") from exc
     if not _has_text(ft):
         raise FullTextError(f"{kind}: no text found")
     update: dict[str, object] = {"source": kind, "url": url}

@@ -11,28 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import Mapping
 from typing import Any
 
 import openai
 import stamina
 from aiolimiter import AsyncLimiter
-from pydantic import SecretStr
 
-from ..errors import LLMError, LLMRateLimitedError, LLMRejectedError
-from ..net import MAX_RETRY_AFTER, parse_retry_after
-from .base import ChatResult, LLMAuthenticationError, LLMUnavailableError, StructuredMode
-from .providers import PROVIDERS, LLMConfig
+from ..errors import LLMError, LLMRejectedError
+from .base import (
+    ChatResult,
+    LLMUnavailableError,
+    StructuredMode,
+    provider_message,
+    retry_after,
+    retry_hook,
+    schema_name,
+    scrub,
+    status_error,
+)
+from .providers import LLMConfig
 
 __all__ = ["OpenAICompatibleClient", "response_format"]
 
 log = logging.getLogger(__name__)
-
-
-def _schema_name(schema: Mapping[str, Any]) -> str:
-    name = re.sub(r"[^A-Za-z0-9_-]+", "_", str(schema.get("title") or "summary")).strip("_")
-    return (name or "summary")[:64]
 
 
 def response_format(schema: dict[str, Any] | None, mode: StructuredMode) -> dict[str, Any] | None:
@@ -43,49 +44,8 @@ def response_format(schema: dict[str, Any] | None, mode: StructuredMode) -> dict
         return {"type": "json_object"}
     return {
         "type": "json_schema",
-        "json_schema": {"name": _schema_name(schema), "schema": schema, "strict": True},
+        "json_schema": {"name": schema_name(schema), "schema": schema, "strict": True},
     }
-
-
-def _scrub(text: str, secret: SecretStr | None, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    if secret is not None:
-        raw = secret.get_secret_value()
-        if raw:
-            text = text.replace(raw, "**********")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _provider_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])
-        if isinstance(inner, str):
-            return inner
-    return exc.message
-
-
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    headers = exc.response.headers
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    return parse_retry_after(headers.get("retry-after"))
-
-
-def _retry_hook(exc: Exception) -> bool | float:
-    if isinstance(exc, LLMRateLimitedError):
-        if exc.retry_after is None:
-            return True
-        if exc.retry_after > MAX_RETRY_AFTER:
-            return False
-        return exc.retry_after
-    return isinstance(exc, LLMUnavailableError)
 
 
 class OpenAICompatibleClient:
@@ -155,7 +115,7 @@ class OpenAICompatibleClient:
         temperature: float,
     ) -> ChatResult:
         async for attempt in stamina.retry_context(
-            on=_retry_hook,
+            on=retry_hook,
             attempts=self.config.max_retries + 1,
             timeout=None,
             wait_initial=self._wait_initial,
@@ -208,45 +168,15 @@ class OpenAICompatibleClient:
         if isinstance(exc, openai.APIConnectionError):
             return LLMUnavailableError(f"{who}: connection to {self.config.base_url} failed")
         if isinstance(exc, openai.APIStatusError):
-            status = exc.status_code
-            said = _scrub(_provider_message(exc), key)
-            if status == 429:
-                wait = _retry_after(exc)
-                return LLMRateLimitedError(f"{who}: rate limited (HTTP 429)", retry_after=wait)
-            if status in (401, 403):
-                preset = PROVIDERS.get(self.config.provider)
-                var = preset.key_env if preset and preset.key_env else "DAILYPAPERS_LLM_API_KEY"
-                return LLMAuthenticationError(
-                    f"{who}: authentication failed (HTTP {status}); check {var}"
-                )
-            if status >= 500:
-                return LLMUnavailableError(f"{who}: server error (HTTP {status}): {said}")
-            if status == 413 or (exc.param not in _REQUEST_PARAMS and _about_input(said)):
-                return LLMError(f"{who}: the paper text is too long or was refused: {said}")
-            if status in (400, 404, 422):
-                param = f" (parameter {exc.param!r})" if exc.param else ""
-                return LLMRejectedError(
-                    f"{who} rejected the request (HTTP {status}){param}: {said}"
-                )
-            return LLMError(f"{who}: HTTP {status}: {said}")
-        return LLMError(f"{who}: {type(exc).__name__}: {_scrub(str(exc), key)}")
-
-
-#: Parameters a 400 may name that are about how every request is built (run-level).
-_REQUEST_PARAMS = frozenset(
-    {"model", "temperature", "max_tokens", "max_completion_tokens", "response_format", "top_p"}
-)
-
-_INPUT_PROBLEM = re.compile(
-    r"context[ _]length|context window|too many tokens|too long|token count|maximum.{0,20}tokens"
-    r"|input.{0,20}exceeds|content[ _]policy|safety|prohibited|flagged",
-    re.IGNORECASE,
-)
-
-
-def _about_input(message: str) -> bool:
-    """A 400 caused by this paper's text (too long, refused), not by how requests are built."""
-    return bool(_INPUT_PROBLEM.search(message))
+            return status_error(
+                who,
+                exc.status_code,
+                scrub(provider_message(exc.body, exc.message), key),
+                param=exc.param,
+                wait=retry_after(exc.response.headers),
+                key_var=self.config.key_var,
+            )
+        return LLMError(f"{who}: {type(exc).__name__}: {scrub(str(exc), key)}")
 
 
 def _about_format(exc: LLMRejectedError) -> bool:

@@ -1,8 +1,13 @@
-"""Provider presets, prices, and settings -> LLMConfig (or None: no LLM configured)."""
+"""Provider presets, prices, and settings -> LLMConfig (or None: no LLM configured).
+
+Every preset but ``anthropic`` speaks the OpenAI wire format; ``anthropic`` goes through
+Anthropic's own SDK (the ``anthropic`` extra, see ``llm.make_client``).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -63,6 +68,12 @@ PROVIDERS: dict[str, ProviderPreset] = {
             "deepseek-chat",
             structured="json_object",  # DeepSeek's JSON Output has no json_schema
         ),
+        ProviderPreset(
+            "anthropic",
+            "https://api.anthropic.com",  # the SDK adds /v1/messages
+            "ANTHROPIC_API_KEY",
+            "claude-sonnet-4-5",
+        ),
         ProviderPreset("ollama", "http://localhost:11434/v1", None, "llama3.2"),
         ProviderPreset("vllm", "http://localhost:8000/v1", None, None),
         ProviderPreset("custom", None, None, None),
@@ -70,7 +81,7 @@ PROVIDERS: dict[str, ProviderPreset] = {
 }
 
 #: Key variables tried, in order, when no provider is set.
-_AUTODETECT = ("gemini", "openai", "openrouter", "nvidia", "deepseek")
+_AUTODETECT = ("gemini", "openai", "openrouter", "nvidia", "deepseek", "anthropic")
 
 #: USD per 1M (input, output) tokens, list prices at the time of writing (2026-01); a model not
 #: here has no known cost and reports ``None``.
@@ -89,12 +100,27 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-5-nano": (0.05, 0.40),
     "deepseek-chat": (0.28, 0.42),
     "deepseek-reasoner": (0.28, 0.42),
+    "claude-opus-4-5": (5.00, 25.00),
+    "claude-opus-4-1": (15.00, 75.00),
+    "claude-opus-4-0": (15.00, 75.00),
+    "claude-sonnet-4-5": (3.00, 15.00),
+    "claude-sonnet-4-0": (3.00, 15.00),
+    "claude-3-7-sonnet": (3.00, 15.00),
+    "claude-haiku-4-5": (1.00, 5.00),
+    "claude-3-5-haiku": (0.80, 4.00),
 }
+
+#: A dated or ``-latest`` snapshot costs what its model costs (claude-sonnet-4-5-20250929).
+_SNAPSHOT = re.compile(r"-(?:\d{8}|latest)$")
 
 
 def estimate_cost(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """USD for that many tokens of ``model`` (``vendor/name`` also matches ``name``), or None."""
-    price = PRICES.get(model) or PRICES.get(model.rsplit("/", 1)[-1])
+    """USD for that many tokens of ``model``, or None.
+
+    ``vendor/name`` also matches ``name``, and ``name-20250929`` or ``name-latest`` ``name``.
+    """
+    short = model.rsplit("/", 1)[-1]
+    price = PRICES.get(model) or PRICES.get(short) or PRICES.get(_SNAPSHOT.sub("", short))
     if price is None:
         return None
     return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
@@ -115,6 +141,12 @@ class LLMConfig:
     rpm: int = 60
     concurrency: int = 4
 
+    @property
+    def key_var(self) -> str:
+        """The environment variable to name when the key is refused (never the key itself)."""
+        preset = PROVIDERS.get(self.provider)
+        return preset.key_env if preset and preset.key_env else "DAILYPAPERS_LLM_API_KEY"
+
 
 def _env_value(env: Mapping[str, str], name: str | None) -> str | None:
     if not name:
@@ -127,7 +159,7 @@ def resolve_llm(settings: Settings, *, env: Mapping[str, str] | None = None) -> 
     """The LLM a run uses, or None (``no_llm``, or no provider/key/base URL anywhere).
 
     Order: ``llm_provider`` if set; else ``DAILYPAPERS_LLM_API_KEY`` or ``llm_base_url`` with a
-    base URL -> ``custom``; else the first of GEMINI/OPENAI/OPENROUTER/NVIDIA/DEEPSEEK_API_KEY
+    base URL -> ``custom``; else the first of GEMINI/OPENAI/OPENROUTER/NVIDIA/DEEPSEEK/ANTHROPIC_API_KEY
     present in the environment. A provider that needs a key without one, an unknown provider,
     ``custom`` without a base URL or a provider without a model raise ``UsageError``.
     """
