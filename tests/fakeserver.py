@@ -264,7 +264,8 @@ class FakeServer:
         user = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
         fmt = request.get("response_format") or {}
         schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
-        words = [w for w in re.findall(r"[A-Za-z][A-Za-z\-]{3,}", user)][40:400]
+        text = user.split("## Abstract", 1)[-1]  # quote the paper's text, not its metadata
+        words = re.findall(r"[A-Za-z][A-Za-z\-]{3,}", text)[10:400]
         return json.dumps(fill_schema(schema, _detect_lang(system), words), ensure_ascii=False)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

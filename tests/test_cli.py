@@ -116,3 +116,40 @@ def test_schedule_once_runs_the_previous_day(fake_server, corpus, tmp_path):
     assert (tmp_path / "data").is_dir()
     asked = {r.query["date"][0] for r in fake_server.requests if r.path == "/api/daily_papers"}
     assert len(asked) >= 1
+
+
+def test_titles_are_text_not_markup(fake_server, corpus, tmp_path):
+    entries = json.loads((corpus / "hf_api" / "daily_papers_2026-01-02.json").read_bytes())
+    entries[0]["paper"]["title"] = "Closing [/] and [bold]loud[/bold] [red]titles"
+    fake_server.add_day("2026-01-03", json.dumps(entries))
+    env = env_for(fake_server, tmp_path, COLUMNS="250")
+    done = cli(["list", "--date", "2026-01-03"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Closing [/] and [bold]loud[/bold] [red]titles" in done.stdout
+
+
+def test_fulltext_abstract_comes_from_the_stored_list(fake_server, corpus, tmp_path):
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    env = env_for(fake_server, tmp_path)
+    assert cli(["run", "--date", "2026-01-02", "--no-llm"], env, tmp_path).returncode == 0
+    done = cli(["fulltext", "2512.24165", "--source", "abstract"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "read from: abstract" in done.stdout.splitlines()[0]
+    assert "## Abstract" in done.stdout
+
+
+def test_a_range_goes_on_after_a_bad_date(fake_server, corpus, tmp_path):
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    fake_server.add_day("2026-01-05", b"<html>oops</html>")
+    fake_server.serve_corpus_day(corpus, "2026-01-08")
+    env = env_for(fake_server, tmp_path)
+    args = ["run", "--from", "2026-01-02", "--to", "2026-01-08", "--out", str(tmp_path / "out")]
+    done = cli(args, env, tmp_path)
+    assert done.returncode == 1
+    assert "2026-01-05" in done.stderr and "Traceback" not in done.stderr
+    for day in ("2026-01-02", "2026-01-08"):
+        assert (tmp_path / f"out/2026/01/daily_digest_{day}.md").is_file()
+        assert f"daily_digest_{day}.md" in done.stdout
+    plan = cli(["run", "--from", "2026-01-02", "--to", "2026-01-03", "--dry-run"], env, tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    assert [p["date"] for p in json.loads(plan.stdout)] == ["2026-01-02"]

@@ -150,11 +150,12 @@ def test_every_provider_preset_is_complete():
         "openrouter",
         "nvidia",
         "deepseek",
+        "anthropic",
         "ollama",
         "vllm",
         "custom",
     }
-    for name in ("gemini", "openai", "openrouter", "nvidia", "deepseek"):
+    for name in ("gemini", "openai", "openrouter", "nvidia", "deepseek", "anthropic"):
         preset = PROVIDERS[name]
         assert preset.base_url and preset.base_url.startswith("https://")
         assert preset.key_env == f"{name.upper()}_API_KEY"

@@ -316,3 +316,119 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_is_done(fake_server, corpus, tmp_pa
         assert [run.status for run in store.runs()] == ["interrupted"]
     finally:
         store.close()
+
+
+async def test_a_hallucinating_answer_is_re_asked_with_the_missing_claims(
+    fake_server, corpus, tmp_path
+):
+    from fakeserver import fill_schema
+
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    invented = ["Llama-3-70B", "MMLU-Pro", "Mixtral-8x22B", "GPT-9", "99.37%"] * 4
+
+    def responder(request):
+        if len(fake_server.chat_requests()) == 1:
+            schema = request["response_format"]["json_schema"]["schema"]
+            return json.dumps(fill_schema(schema, "vi", invented), ensure_ascii=False)
+        return FakeServer.default_answer(request)
+
+    fake_server.responder = responder
+    result = await run_day(JAN02, settings_for(fake_server, tmp_path, limit=1))
+    chats = fake_server.chat_requests()
+    assert len(chats) == 2
+    assert "not in the paper's text" in chats[1]["messages"][-1]["content"]
+    assert "MMLU-Pro" in chats[1]["messages"][-1]["content"]
+    summary = result.digest.items[0].summary
+    assert summary is not None and summary.ok and summary.llm_calls == 2
+    assert "MMLU-Pro" not in json.dumps(summary.fields)
+
+
+async def test_a_passing_outage_is_not_remembered_as_abstract_only(fake_server, corpus, tmp_path):
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    fake_server.add_fault("/pdf/2512.23959", status=503, times=2)
+    settings = settings_for(fake_server, tmp_path, limit=1, http_retries=2)
+    first = await run_day(JAN02, settings)
+    assert first.digest.items[0].source == "abstract"
+    assert "pdf: HTTP 503" in first.digest.items[0].skipped
+    again = await run_day(JAN02, settings)
+    item = again.digest.items[0]
+    assert item.source == "pdf" and item.outcome == "summarized"
+
+
+async def test_a_failed_redo_keeps_the_stored_summary(fake_server, corpus, tmp_path):
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    settings = settings_for(fake_server, tmp_path, limit=2)
+    good = await run_day(JAN02, settings)
+    assert good.digest.stats.summarized == 2
+    fake_server.responder = lambda request: "not json"
+    forced = settings_for(fake_server, tmp_path, limit=2, force=True, llm_max_reasks=0)
+    redo = await run_day(JAN02, forced)
+    assert [i.outcome for i in redo.digest.items] == ["reused", "reused"]
+    assert "Summary generation failed." not in redo.paths["md"].read_text(encoding="utf-8")
+
+
+def test_every_paper_failing_exits_1_and_keeps_the_site(fake_server, corpus, tmp_path):
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    env = env_for(
+        fake_server,
+        tmp_path,
+        DAILYPAPERS_LLM_PROVIDER="custom",
+        DAILYPAPERS_LLM_BASE_URL="http://127.0.0.1:9/v1",
+        DAILYPAPERS_LLM_API_KEY=SECRET,
+        DAILYPAPERS_LLM_MODEL="fake-model",
+        DAILYPAPERS_LLM_MAX_RETRIES="0",
+    )
+    args = ["run", "--date", "2026-01-02", "--limit", "2", "--out", str(tmp_path / "out")]
+    done = cli(args, env, tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "all 2 papers of 2026-01-02 failed" in done.stderr
+    report = (tmp_path / "out/2026/01/daily_digest_2026-01-02.md").read_text(encoding="utf-8")
+    assert report.count("Summary generation failed.") == 2
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'dailypapers.db'}")
+    try:
+        assert [run.status for run in store.runs()] == ["failed"]
+        assert store.digests() == []
+    finally:
+        store.close()
+
+
+async def test_other_templates_write_their_own_files(fake_server, corpus, tmp_path):
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    vi = await run_day(JAN02, settings_for(fake_server, tmp_path, limit=1, no_llm=True))
+    zh = await run_day(
+        JAN02, settings_for(fake_server, tmp_path, limit=1, no_llm=True, template="report-zh")
+    )
+    en = await run_day(JAN02, settings_for(fake_server, tmp_path, limit=1, no_llm=True, lang="en"))
+    names = {vi.paths["md"].name, zh.paths["md"].name, en.paths["md"].name}
+    assert names == {
+        "daily_digest_2026-01-02.md",
+        "daily_digest_2026-01-02.report-zh.md",
+        "daily_digest_2026-01-02.digest-vi.en.md",
+    }
+    assert all(path.is_file() for path in (vi.paths["md"], zh.paths["md"], en.paths["md"]))
+
+
+def test_webhook_paths_and_url_passwords_stay_secret(fake_server, corpus, tmp_path):
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    fake_server.add_fault("/hook/", status=200, body=b"ok", times=5)
+    host = fake_server.url.removeprefix("http://")
+    env = env_for(
+        fake_server,
+        tmp_path,
+        DAILYPAPERS_LLM_PROVIDER="custom",
+        DAILYPAPERS_LLM_BASE_URL=f"http://user:URLPASSWORD42@{host}/v1",
+        DAILYPAPERS_LLM_API_KEY=SECRET,
+        DAILYPAPERS_LLM_MODEL="fake-model",
+    )
+    args = ["run", "--date", "2026-01-02", "--limit", "2", "-v", "--out", str(tmp_path / "out")]
+    args += ["--notify", f"webhook:{fake_server.url}/hook/HOOKSECRET99", "--format", "md,json,html"]
+    done = cli(args, env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    for secret in ("URLPASSWORD42", "HOOKSECRET99", SECRET):
+        assert secret not in done.stdout + done.stderr
+        for path in tmp_path.rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), (secret, path)
+    fake_server.add_fault("/v1/", status=200, body=b"not an answer", times=50)
+    failed = cli([*args, "--force"], env, tmp_path)
+    assert "URLPASSWORD42" not in failed.stdout + failed.stderr

@@ -189,6 +189,23 @@ def test_the_lock_holds_against_another_process(tmp_path):
     assert free.returncode == 0 and "got it" in free.stdout
 
 
+@pytest.mark.parametrize("where", ["proc", "file"])
+def test_a_data_dir_that_cannot_be_used_is_one_clear_error(tmp_path, where):
+    if where == "proc":
+        state_dir = Path("/proc/x/dailypapers")  # cannot be created, whoever we run as
+    else:
+        (tmp_path / "blocker").write_text("a file where the data folder should be")
+        state_dir = tmp_path / "blocker" / "dailypapers"
+    with pytest.raises(DailyPapersError) as exc, run_lock(state_dir):
+        pass
+    message = str(exc.value)
+    assert message.startswith(f"cannot use the data folder {state_dir}: ")
+    assert message.endswith("(set DAILYPAPERS_DATA_DIR)") and "\n" not in message
+    assert type(exc.value) is DailyPapersError and exc.value.exit_code == 1
+    with pytest.raises(DailyPapersError, match="cannot use the data folder"):
+        asyncio.run(serve(lambda day: 0, at=time(7), tz=BERLIN, state_dir=state_dir, once=True))
+
+
 def test_state_is_saved_atomically_and_bad_state_is_ignored(tmp_path):
     assert load_state(tmp_path) is None
     save_state(tmp_path, date(2026, 1, 8))

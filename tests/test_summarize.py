@@ -426,3 +426,42 @@ async def test_loopback_prompt_injection(fake_server, paper, caplog):
     assert first.count(OPEN) == 1 and first.count(CLOSE) == 1
     assert KEY not in caplog.text
     assert KEY not in summary.model_dump_json()
+
+
+async def test_a_check_problem_is_re_asked_then_the_grounded_answer_wins(template, paper):
+    fake = FakeLLM()
+    first = fill(template.fields, "vi")
+    grounded = fill(template.fields, "vi")
+    fake.enqueue(json.dumps(first, ensure_ascii=False))
+    fake.enqueue(json.dumps(grounded, ensure_ascii=False))
+    seen = []
+
+    def check(fields):
+        seen.append(fields)
+        return "not in the text: 99.37%" if len(seen) == 1 else None
+
+    summary = await summarize(
+        paper, TEXT, template, fake, max_tokens=100, temperature=0, text_hash="h", check=check
+    )
+    assert summary.ok and summary.llm_calls == 2
+    assert seen == [first, grounded] and summary.fields == grounded
+    assert "not in the text: 99.37%" in fake.requests[1].messages[-1]["content"]
+
+
+async def test_when_check_re_asks_run_out_the_last_valid_answer_stands(template, paper):
+    fake = FakeLLM()
+    answer = fill(template.fields, "vi")
+    fake.enqueue(json.dumps(answer, ensure_ascii=False))
+    fake.enqueue("not json")
+    summary = await summarize(
+        paper,
+        TEXT,
+        template,
+        fake,
+        max_reasks=1,
+        max_tokens=100,
+        temperature=0,
+        text_hash="h",
+        check=lambda fields: "too many claims not in the text",
+    )
+    assert summary.ok and summary.fields == answer and summary.llm_calls == 2

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .config import Settings, load_settings
@@ -49,10 +50,9 @@ def _date(value: str | None, flag: str = "--date") -> date | None:
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
-    for noisy in ("httpx2", "httpcore2", "httpx", "httpcore", "openai"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from .progress import setup_logging
+
+    setup_logging(verbose, quiet, err)
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -127,7 +127,7 @@ def run(
     if day and first:
         raise UsageError("use --date or --from/--to, not both")
     if dry_run:
-        _dry_run(settings, _date(day))
+        _dry_run(settings, _date(day), first, last)
         return
     _check_targets(settings)
     from .schedule import run_lock
@@ -153,20 +153,36 @@ def _check_targets(settings: Settings) -> None:
 def _run(
     settings: Settings, day: date | None, first: date | None, last: date | None, quiet: bool
 ) -> None:
+    """Run the date (or each date of the range), print, then publish every written digest.
+
+    A date or a target that fails never stops the others; the exit code is the worst seen."""
     from . import pipeline
     from .progress import Progress, print_summary
 
+    failures: dict[date, DailyPapersError] = {}
     with Progress(err, quiet=quiet) as progress:
         if first and last:
-            results = asyncio.run(pipeline.run_range(first, last, settings, listener=progress))
+            run = pipeline.run_range(first, last, settings, listener=progress)
+            results, failures = asyncio.run(run)
         else:
             results = [asyncio.run(_run_latest(settings, day, progress))]
     for result in results:
         print_summary(err, result.digest, quiet=quiet)
         for path in result.paths.values():
-            out.print(str(path), soft_wrap=True)
+            out.print(str(path), soft_wrap=True, markup=False, highlight=False)
+    problems = [*failures.values()]
+    problems += [exc for exc in map(pipeline.all_failed, results) if exc is not None]
     for result in results:
-        asyncio.run(pipeline.publish_result(result, settings))
+        try:
+            asyncio.run(pipeline.publish_result(result, settings))
+        except DailyPapersError as exc:
+            problems.append(exc)
+    if problems:
+        worst = max(problems, key=lambda exc: exc.exit_code)
+        for problem in problems:
+            if problem is not worst:
+                err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise worst
 
 
 async def _run_latest(settings: Settings, day: date | None, listener: Any) -> Any:
@@ -184,26 +200,38 @@ async def _run_latest(settings: Settings, day: date | None, listener: Any) -> An
     raise NoPapersError(f"no papers listed in the 4 days up to {today} (try --date)")
 
 
-def _dry_run(settings: Settings, day: date | None) -> None:
+def _dry_run(settings: Settings, day: date | None, first: date | None, last: date | None) -> None:
+    """Print what a run would do for each date (papers to summarize, reused, a cost ceiling)."""
     from . import pipeline
     from .sources import fetch_daily
     from .store import Store
 
-    day = day or datetime.now(UTC).date()
+    today = datetime.now(UTC).date()
+    if first and last:
+        days = pipeline.dates_between(first, last)
+    else:
+        days = [day] if day else [today - timedelta(days=back) for back in range(4)]
 
-    async def listing() -> list[Any]:
+    async def listing(when: date) -> list[Any]:
         async with pipeline.fetcher_for(settings) as fetcher:
-            return await fetch_daily(fetcher, settings.hf_endpoint, day=day)
+            return await fetch_daily(fetcher, settings.hf_endpoint, day=when)
 
-    papers = pipeline.choose(asyncio.run(listing()), settings)
-    if not papers:
-        raise NoPapersError(f"no papers for {day}")
+    plans = []
     store = Store(settings.db_url)
     try:
-        plan = pipeline.plan_day(papers, settings, store)
+        for when in days:
+            papers = pipeline.choose(asyncio.run(listing(when)), settings)
+            if papers:
+                plans.append(
+                    {"date": when.isoformat(), **pipeline.plan_day(papers, settings, store)}
+                )
+                if not (first and last):
+                    break  # the latest day with papers, as `run` would pick
     finally:
         store.close()
-    out.print_json(json.dumps({"date": day.isoformat(), **plan}))
+    if not plans:
+        raise NoPapersError(f"no papers for {', '.join(str(d) for d in days[:4])}")
+    out.print_json(json.dumps(plans[0] if len(plans) == 1 and not first else plans))
 
 
 @app.command("list")
@@ -243,7 +271,7 @@ def list_papers(
     else:
         table = Table("#", "id", "votes", "title")
         for n, paper in enumerate(papers, 1):
-            table.add_row(str(n), paper.id, str(paper.upvotes), paper.title)
+            table.add_row(str(n), paper.id, str(paper.upvotes), Text(paper.title))
         out.print(table)
     if not papers:
         raise NoPapersError(f"no papers for {chosen or week or month}")
@@ -260,6 +288,7 @@ def fulltext(
     from .fulltext import read_fulltext
     from .fulltext.select import select_text
     from .models import Paper, is_arxiv_id
+    from .store import Store
 
     if not is_arxiv_id(arxiv_id):
         raise UsageError(f"not an arXiv id: {arxiv_id!r}")
@@ -267,9 +296,14 @@ def fulltext(
         raise UsageError("--source must be auto, html, pdf or abstract")
     settings = load_settings(token_budget=budget)
 
+    store = Store(settings.db_url)
+    try:  # the stored metadata has the abstract (the last fallback) and the title
+        paper = store.paper(arxiv_id) or Paper(id=arxiv_id, title=arxiv_id)
+    finally:
+        store.close()
+
     async def read() -> Any:
         async with pipeline.fetcher_for(settings) as fetcher:
-            paper = Paper(id=arxiv_id, title=arxiv_id)
             return await read_fulltext(paper, fetcher, settings.arxiv_endpoint, source=source)
 
     text = asyncio.run(read())
@@ -292,7 +326,7 @@ def templates_list() -> None:
     settings = load_settings()
     table = Table("name", "language", "description")
     for template in list_templates(settings.templates_dir):
-        table.add_row(template.name, template.language, template.description)
+        table.add_row(template.name, template.language, Text(template.description))
     out.print(table)
 
 
@@ -323,7 +357,7 @@ def site(
     if not digests:
         raise NoPapersError("the store has no digests yet: run `dailypapers run` first")
     index = build_site(digests, out_dir)
-    out.print(str(index))
+    out.print(str(index), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -3,18 +3,25 @@
 Precedence, lowest first: defaults < TOML file < environment (``DAILYPAPERS_<NAME>``) < CLI flags
 (passed as keyword arguments to :func:`load_settings`). The TOML file is ``$DAILYPAPERS_CONFIG``,
 else ``dailypapers.toml`` in the working directory, else ``config.toml`` in the data dir, if any.
+A ``$DAILYPAPERS_CONFIG`` that does not exist, or a file that is not valid TOML, is a UsageError.
+List settings (``formats``, ``keywords``, ``exclude_keywords``, ``publish``, ``notify``) take a TOML
+or JSON list, or a plain comma-separated string (``DAILYPAPERS_FORMATS=md,html``); ``formats`` is
+checked here (md, html, json) so a bad one fails before any work is done.
 The API key is a ``SecretStr``: it prints as ``**********`` and is only unwrapped by the LLM client.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -30,10 +37,20 @@ def default_data_dir() -> Path:
     return Path(base) / "dailypapers"
 
 
+FORMATS = ("md", "html", "json")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+#: A list setting: from TOML a list; from the environment JSON or ``a,b,c`` (see _split_list).
+StrList = Annotated[list[str], NoDecode]
+
+
 def _config_file() -> Path | None:
     explicit = os.environ.get("DAILYPAPERS_CONFIG")
     if explicit:
-        return Path(explicit)
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise UsageError(f"config file not found: {path} (DAILYPAPERS_CONFIG)")
+        return path
     for candidate in (
         Path("dailypapers.toml"),
         Path(os.environ.get("DAILYPAPERS_DATA_DIR") or default_data_dir()) / "config.toml",
@@ -41,6 +58,38 @@ def _config_file() -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def _toml_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
+    try:
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    except OSError as exc:
+        raise UsageError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError, or bytes that are not UTF-8
+        reason = " ".join(str(exc).split())
+        raise UsageError(f"config file {path} is not valid TOML: {reason}") from None
+
+
+def _split_list(value: Any, *, targets: bool = False) -> Any:
+    """A string becomes a list: a JSON list as is, else split at commas. With ``targets``
+    (notify), a piece that does not start with a scheme (``mailto:``, ``slack:``, ...) belongs to
+    the target before it, so ``mailto:a@x.org,b@x.org?smtp=...`` stays one target."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            raise ValueError("not a valid JSON list; write a,b,c or a JSON list") from None
+        return parsed
+    pieces: list[str] = []
+    for piece in text.split(","):
+        if targets and pieces and not _SCHEME.match(piece.strip()):
+            pieces[-1] = f"{pieces[-1]},{piece}"
+        else:
+            pieces.append(piece)
+    return [p.strip() for p in pieces if p.strip()]
 
 
 class Settings(BaseSettings):
@@ -57,9 +106,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     out: Path = Path("digests")
-    formats: list[str] = Field(default_factory=lambda: ["md", "json"])
-    publish: list[str] = Field(default_factory=list)
-    notify: list[str] = Field(default_factory=list)
+    formats: StrList = Field(default_factory=lambda: ["md", "json"])
+    publish: StrList = Field(default_factory=list)
+    notify: StrList = Field(default_factory=list)
     public_url: str | None = None
     s3_endpoint_url: str | None = None
 
@@ -69,8 +118,8 @@ class Settings(BaseSettings):
     limit: int | None = None
     min_upvotes: int = 0
     sort: str = "api"
-    keywords: list[str] = Field(default_factory=list)
-    exclude_keywords: list[str] = Field(default_factory=list)
+    keywords: StrList = Field(default_factory=list)
+    exclude_keywords: StrList = Field(default_factory=list)
     token_budget: int = 24_000
     no_llm: bool = False
     force: bool = False
@@ -98,6 +147,32 @@ class Settings(BaseSettings):
     pdf_workers: int = 0
     cache: bool = True
 
+    @field_validator("formats", "keywords", "exclude_keywords", "publish", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _target_list(cls, value: Any) -> Any:
+        return _split_list(value, targets=True)
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, value: list[str]) -> list[str]:
+        wanted: list[str] = []
+        for item in value:
+            for name in item.split(","):
+                name = name.strip().lower()
+                if not name or name in wanted:
+                    continue
+                if name not in FORMATS:
+                    raise ValueError(f"unknown format {name!r} (choose from md, html, json)")
+                wanted.append(name)
+        if not wanted:
+            raise ValueError("give at least one of md, html, json")
+        return wanted
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'dailypapers.db'}"
@@ -122,7 +197,7 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         path = _config_file()
         if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            sources.append(_toml_source(settings_cls, path))
         return tuple(sources)
 
 
@@ -134,6 +209,7 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        raise UsageError(f"invalid setting {where}: {first.get('msg')}") from None
+        message = str(first.get("msg", "")).removeprefix("Value error, ")
+        raise UsageError(f"invalid setting {where}: {message}") from None
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read settings: {exc}") from None

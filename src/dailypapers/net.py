@@ -3,9 +3,11 @@
 ``Fetcher.get(url)`` returns the body of a 200 answer or raises one of the ``HTTPError`` classes of
 :mod:`dailypapers.errors`. Around every request it keeps a per-host concurrency limit and a
 minimum spacing between requests to the same host (arXiv asks for this), retries transport
-errors, 5xx and 429 with jittered exponential backoff (honouring ``Retry-After``), sets a timeout
-and an identifying User-Agent, and, when a cache folder is given, keeps each successful body on
-disk by URL so that a second run downloads nothing twice.
+errors, 5xx and 429 with jittered exponential backoff (honouring ``Retry-After`` up to
+``MAX_RETRY_AFTER``; a longer one fails at once as rate limited), sets a timeout and an
+identifying User-Agent, and, when a cache folder is given, keeps each successful body on disk by
+URL so that a second run downloads nothing twice. The cache is best effort: a folder that cannot
+be written is warned about once and the run goes on without it.
 
 This is shared plumbing, like ``models`` and ``errors``, not a stage.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import hashlib
+import logging
 import os
 import tempfile
 import time
@@ -36,6 +39,8 @@ from .errors import (
 )
 
 __all__ = ["Fetcher", "HostPolicy", "parse_retry_after"]
+
+log = logging.getLogger("dailypapers.net")
 
 #: Longest Retry-After we are willing to sleep for; beyond it the request fails as rate limited.
 MAX_RETRY_AFTER = 120.0
@@ -77,6 +82,8 @@ class _HostState:
 
 def _retry_hook(exc: Exception) -> bool | float:
     if isinstance(exc, RateLimitedError):
+        if not exc.retryable:  # the server asked for a longer wait than we are willing to sleep
+            return False
         if exc.retry_after is not None:
             return exc.retry_after
         return True
@@ -110,6 +117,7 @@ class Fetcher:
         self._default = default_policy or HostPolicy()
         self._hosts: dict[str, _HostState] = {}
         self._cache_dir = cache_dir
+        self._cache_writable = True
         self._wait_initial = wait_initial
         self._wait_max = wait_max
         self.requests = 0
@@ -136,12 +144,27 @@ class Fetcher:
         ``cache`` is true (pass false for answers that change, like a day's growing list)."""
         full = str(httpx2.URL(url, params=params)) if params else url
         path = self._cache_path(full) if cache else None
-        if path is not None and path.is_file():
-            return path.read_bytes()
-        body = await self._get_with_retries(full)
         if path is not None:
-            _write_atomic(path, body)
+            try:
+                return path.read_bytes()
+            except OSError:  # not cached yet (or unreadable): download it
+                pass
+        body = await self._get_with_retries(full)
+        if path is not None and self._cache_writable:
+            self._cache_put(path, body)
         return body
+
+    def _cache_put(self, path: Path, body: bytes) -> None:
+        """Keep ``body`` at ``path``; a cache that cannot be written is warned about once per
+        Fetcher and not tried again (the download itself succeeded, so the run goes on)."""
+        try:
+            _write_atomic(path, body)
+        except OSError as exc:
+            self._cache_writable = False
+            reason = exc.strerror or type(exc).__name__
+            log.warning(
+                "download cache not writable: %s: %s; going on without it", self._cache_dir, reason
+            )
 
     async def _get_with_retries(self, url: str) -> bytes:
         async for attempt in stamina.retry_context(
@@ -193,7 +216,13 @@ class Fetcher:
         if status == 429:
             wait = parse_retry_after(response.headers.get("Retry-After"))
             if wait is not None and wait > MAX_RETRY_AFTER:
-                wait = None
+                error = RateLimitedError(
+                    f"HTTP 429: GET {url} (Retry-After {wait:.0f}s is longer than we wait)",
+                    url=url,
+                    retry_after=wait,
+                )
+                error.retryable = False  # fail now: retrying sooner than asked is rude and futile
+                raise error
             raise RateLimitedError(f"HTTP 429: GET {url}", url=url, retry_after=wait)
         if status in (404, 410):
             raise NotFoundError(f"HTTP {status}: GET {url}", url=url, status=status)

@@ -31,28 +31,30 @@ from .errors import (
 )
 from .fulltext import read_fulltext, start_workers
 from .fulltext.select import select_text
-from .llm import LLMClient, OpenAICompatibleClient, estimate_cost, resolve_llm
+from .llm import LLMClient, estimate_cost, make_client, resolve_llm
 from .models import Digest, FullText, Paper, PaperResult, RunStats, Summary
 from .net import Fetcher, HostPolicy
 from .publish import deliver, is_wikijs_url, publish_wikijs, raise_for_failures, upload
-from .publish.files import write_atomic
+from .publish.files import display_url, write_atomic
 from .publish.site import build_site
 from .publish.views import page_relpath
 from .sources import fetch_daily, select_papers
-from .store import Store
+from .store import RunStatus, Store
 from .summarize import summarize, summary_without_llm
 from .templates import Template, load_template
-from .verify import verify_fields
+from .verify import TextIndex, index_text, unsupported_share, verify_fields
 
 __all__ = [
     "Event",
     "RunResult",
+    "all_failed",
     "choose",
     "fetcher_for",
     "plan_day",
     "publish_result",
     "run_day",
     "run_range",
+    "variant_of",
 ]
 
 log = logging.getLogger("dailypapers")
@@ -98,7 +100,7 @@ def fetcher_for(settings: Settings) -> Fetcher:
 
 def _client(settings: Settings) -> LLMClient | None:
     config = resolve_llm(settings)
-    return OpenAICompatibleClient(config) if config is not None else None
+    return make_client(config) if config is not None else None
 
 
 def choose(papers: list[Paper], settings: Settings) -> list[Paper]:
@@ -149,7 +151,7 @@ class _DayRun:
     async def fulltext(self, paper: Paper) -> FullText:
         if not self.settings.force:
             cached = self.store.fulltext(paper.id)
-            if cached is not None:
+            if cached is not None and durable(cached):
                 return cached
         self.emit(Event("fulltext", paper.id))
         text = await read_fulltext(
@@ -172,6 +174,7 @@ class _DayRun:
                 return found, True
         self.emit(Event("summary", paper.id))
         chosen = select_text(text, self.settings.token_budget)
+        index = index_text(chosen.text)
         summary = await summarize(
             paper,
             chosen.text,
@@ -181,15 +184,46 @@ class _DayRun:
             max_tokens=self.settings.llm_max_tokens,
             temperature=self.settings.llm_temperature,
             text_hash=text.text_hash,
+            check=self.grounding(index),
         )
         summary.template = self.template_key
         if summary.ok:
-            summary.findings = verify_fields(summary.fields, chosen.text, skip=self.unchecked)
+            summary.findings = verify_fields(summary.fields, index, skip=self.unchecked)
         summary.cost_usd = estimate_cost(
             self.client.model, summary.prompt_tokens, summary.completion_tokens
         )
         self.store.save_summary(summary)
+        if not summary.ok and self.settings.force:  # a failed redo never hides a paid-for summary
+            kept = self.store.find_summary(
+                paper.id, self.template_key, language, self.client.model, text.text_hash
+            )
+            if kept is not None:
+                log.warning(
+                    "paper %s: redo failed (%s); keeping the stored summary",
+                    paper.id,
+                    summary.error,
+                )
+                return kept, True
         return summary, False
+
+    def grounding(self, index: TextIndex) -> Callable[[dict[str, Any]], str | None] | None:
+        """The re-ask rule of a template with ``max_unsupported``: too many claims of an answer
+        are not in the text the model read."""
+        limit = self.template.max_unsupported
+        if limit is None:
+            return None
+
+        def check(fields: dict[str, Any]) -> str | None:
+            findings = verify_fields(fields, index, skip=self.unchecked)
+            if not findings or unsupported_share(findings) <= limit:
+                return None
+            missing = ", ".join(f.claim for f in findings if not f.found)
+            return (
+                f"these numbers and names are not in the paper's text: {missing[:400]}; "
+                "use only what the paper says, written as the paper writes it"
+            )
+
+        return check
 
     async def paper(self, paper: Paper) -> PaperResult:
         result = PaperResult(paper=paper)
@@ -258,7 +292,33 @@ def _stats(items: list[PaperResult], wall: float) -> RunStats:
 
 
 def _settings_record(settings: Settings) -> dict[str, Any]:
-    return settings.model_dump(mode="json", exclude={"llm_api_key"})
+    """What a run was asked to do, as stored with it: no key, and delivery targets and upload
+    URLs only by their kind and host (a webhook URL's path is its secret)."""
+    record = settings.model_dump(mode="json", exclude={"llm_api_key", "notify", "publish"})
+    record["notify"] = [target.split(":", 1)[0] for target in settings.notify]
+    record["publish"] = [display_url(url) for url in settings.publish]
+    if settings.llm_base_url:
+        record["llm_base_url"] = display_url(settings.llm_base_url)
+    if settings.database_url:
+        record["database_url"] = display_url(settings.database_url)
+    return record
+
+
+def durable(text: FullText) -> bool:
+    """Whether a stored text is worth reusing: not a fallback forced by a passing failure
+    (timeout, 429, 5xx, broken connection), which the next run should try again."""
+    passing = ("timed out", "HTTP 429", "HTTP 5", "connection failed")
+    return not any(word in reason for reason in text.skipped for word in passing)
+
+
+def variant_of(template: Template) -> str:
+    """The file-name variant of a template's reports: none for the default ``digest-vi`` in
+    Vietnamese, else its name (and language, when rendered in another one)."""
+    if template.name == "digest-vi" and template.language == "vi":
+        return ""
+    if template.language != template.base_language:
+        return f"{template.name}.{template.language}"
+    return template.name
 
 
 def write_reports(
@@ -266,21 +326,21 @@ def write_reports(
 ) -> dict[str, Path]:
     """Write the date's reports in every asked format; each file appears whole or not at all.
 
-    ``html`` (re)builds the static site in the report folder from every digest in the store, so
-    its index and feed list all dates, not just this one.
+    ``html`` (re)builds the static site of this template and language from every digest of them
+    in the store, so its index and feed list all dates, not just this one. The default template's
+    site is the report folder itself; another one's is a folder named after it.
     """
-    paths = render.report_paths(settings.out, digest.date)
-    unknown = set(settings.formats) - {"md", "json", "html"}
-    if unknown:
-        raise UsageError(f"unknown format {sorted(unknown)[0]!r} (use md, html, json)")
+    variant = variant_of(template)
+    paths = render.report_paths(settings.out, digest.date, variant)
     written: dict[str, Path] = {}
     if "md" in settings.formats:
         written["md"] = write_atomic(paths["md"], render.render_markdown(digest, template))
     if "json" in settings.formats:
         written["json"] = write_atomic(paths["json"], render.render_json(digest))
     if "html" in settings.formats:
-        build_site(store.digests(), settings.out)
-        written["html"] = settings.out / page_relpath(digest.date)
+        root = settings.out / variant if variant else settings.out
+        build_site(store.digests(template.name, template.language), root)
+        written["html"] = root / page_relpath(digest.date)
     return written
 
 
@@ -314,14 +374,26 @@ async def run_day(
             tasks = [asyncio.create_task(state.paper(p)) for p in papers]
             try:
                 items = list(await asyncio.gather(*tasks))
-            except BaseException:
+            except BaseException as exc:
                 for task in tasks:
                     task.cancel()
-                store.finish_run(run_id, RunStats(papers=len(papers)), "interrupted")
+                for task in tasks:
+                    if task.done() and not task.cancelled() and task.exception() is None:
+                        store.save_outcome(run_id, task.result())
+                failed = isinstance(exc, DailyPapersError)
+                store.finish_run(
+                    run_id, RunStats(papers=len(papers)), "failed" if failed else "interrupted"
+                )
                 raise
             for item in items:
                 store.save_outcome(run_id, item)
             stats = _stats(items, time.monotonic() - started)
+            # Every paper failed (the provider is down, the model is unusable): the report of
+            # stubs is still written, but the run counts as failed, so the site keeps the last
+            # good digest of the date and the command can exit non-zero (see ``all_failed``).
+            status: RunStatus = (
+                "failed" if model is not None and stats.failed == len(items) else "done"
+            )
             digest = Digest(
                 date=day,
                 template=template.name,
@@ -331,14 +403,15 @@ async def run_day(
                 items=items,
                 stats=stats,
             )
-            store.finish_run(run_id, stats, "done")
+            store.finish_run(run_id, stats, status)
             paths = write_reports(digest, template, settings, store)
             return RunResult(digest, paths)
     finally:
         if owned_store:
             store.close()
-        if owned_client and isinstance(client, OpenAICompatibleClient):
-            await client.aclose()
+        aclose = getattr(client, "aclose", None) if owned_client else None
+        if aclose is not None:
+            await aclose()
 
 
 def plan_day(papers: list[Paper], settings: Settings, store: Store) -> dict[str, Any]:
@@ -346,6 +419,16 @@ def plan_day(papers: list[Paper], settings: Settings, store: Store) -> dict[str,
     config = resolve_llm(settings)
     model = config.model if config is not None else None
     template = load_template(settings.template, user_dir=settings.templates_dir, lang=settings.lang)
+    if model is None:
+        return {
+            "model": None,
+            "papers": len(papers),
+            "to_summarize": [],
+            "reused": [],
+            "note": "no LLM configured: the digest is written from Hugging Face's metadata",
+            "prompt_tokens_max": 0,
+            "cost_usd_max": 0.0,
+        }
     todo: list[str] = []
     reuse: list[str] = []
     for paper in papers:
@@ -378,17 +461,25 @@ def dates_between(start: date, end: date) -> list[date]:
 
 async def run_range(
     start: date, end: date, settings: Settings, *, listener: Listener | None = None
-) -> list[RunResult]:
-    """One report per date with papers; dates with none are skipped. NoPapersError if all are."""
+) -> tuple[list[RunResult], dict[date, DailyPapersError]]:
+    """One report per date with papers; dates with none are skipped. A date that fails does not
+    stop the others: ``(results, failures by date)``. Errors that would fail every date alike
+    (bad key, bad settings) end the range at once; NoPapersError if no date had papers."""
     results: list[RunResult] = []
+    failures: dict[date, DailyPapersError] = {}
     for day in dates_between(start, end):
         try:
             results.append(await run_day(day, settings, listener=listener))
         except NoPapersError:
             log.info("%s: no papers", day)
-    if not results:
+        except RUN_LEVEL:
+            raise
+        except DailyPapersError as exc:
+            log.error("%s: %s", day, exc)
+            failures[day] = exc
+    if not results and not failures:
         raise NoPapersError(f"no papers between {start} and {end}")
-    return results
+    return results, failures
 
 
 async def publish_result(result: RunResult, settings: Settings) -> None:
@@ -427,3 +518,12 @@ async def publish_result(result: RunResult, settings: Settings) -> None:
             problems.append(str(exc))
     if problems:
         raise PublishError("; ".join(problems))
+
+
+def all_failed(result: RunResult) -> DailyPapersError | None:
+    """The run-level error of a digest whose every paper failed with an LLM configured."""
+    stats, digest = result.digest.stats, result.digest
+    if digest.model is None or not stats.papers or stats.failed < stats.papers:
+        return None
+    first = next(iter(stats.failures.values()), "unknown")
+    return DailyPapersError(f"all {stats.papers} papers of {digest.date} failed (first: {first})")

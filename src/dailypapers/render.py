@@ -296,8 +296,12 @@ def render_json(digest: Digest) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
-def report_paths(out: Path, day: date) -> dict[str, Path]:
-    """Where the reports of ``day`` go: ``{out}/YYYY/MM/daily_digest_YYYY-MM-DD.{md,json,html}``."""
+def report_paths(out: Path, day: date, variant: str = "") -> dict[str, Path]:
+    """Where the reports of ``day`` go: ``{out}/YYYY/MM/daily_digest_YYYY-MM-DD.{md,json,html}``.
+
+    ``variant`` (e.g. ``report-zh``) is added before the suffix so that reports of several
+    templates or languages of one date can share a folder without overwriting each other.
+    """
     folder = Path(out) / f"{day:%Y}" / f"{day:%m}"
-    stem = f"daily_digest_{day.isoformat()}"
+    stem = f"daily_digest_{day.isoformat()}" + (f".{variant}" if variant else "")
     return {ext: folder / f"{stem}.{ext}" for ext in ("md", "json", "html")}

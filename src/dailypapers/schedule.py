@@ -11,7 +11,8 @@ complete the next morning). What it owns:
   first, at most ``catch_up_days`` of them (catch-up after downtime is bounded).
 - :func:`run_lock` -- an exclusive ``fcntl.flock`` on ``run.lock`` in the data dir, so two digests
   never run at once (a second one fails at once with a clear message); :func:`serve` holds
-  ``schedule.lock`` for its whole life, so a second scheduler fails the same way.
+  ``schedule.lock`` for its whole life, so a second scheduler fails the same way. A data dir
+  that cannot be created or written is one clear DailyPapersError, not a traceback.
 - :func:`load_state` / :func:`save_state` -- the last completed date in ``schedule.json``,
   written atomically.
 - :func:`serve` -- the loop, with an injected clock and sleep so it is unit-testable;
@@ -145,8 +146,14 @@ def due_dates(
 
 @contextlib.contextmanager
 def _flock(path: Path, what: str) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held while locked)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle: IO[str] = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held while locked)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise DailyPapersError(
+            f"cannot use the data folder {path.parent}: {reason} (set DAILYPAPERS_DATA_DIR)"
+        ) from None
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

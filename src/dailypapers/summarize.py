@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -286,9 +287,13 @@ async def summarize(
     max_tokens: int,
     temperature: float,
     text_hash: str | None,
+    check: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Summary:
     """Fill ``template`` for ``paper`` from ``text`` with ``client``; a stub on failure.
 
+    ``check`` looks at a valid answer's fields and returns a problem to re-ask about, or None
+    (the pipeline uses it for grounding: too many claims not found in the text). Its re-asks are
+    best effort: when they run out, the last valid answer stands, with its flags.
     Raises only ``LLMAuthenticationError`` and ``LLMRejectedError`` (run-level, see module doc).
     """
     summary = Summary(
@@ -302,7 +307,9 @@ async def summarize(
     schema = output_schema(template)
     messages = build_messages(paper, text, template, schema)
     problem: str | None = None
-    for _attempt in range(max(0, max_reasks) + 1):
+    valid: dict[str, Any] | None = None  # the last answer that passed every check but ``check``
+    attempts = max(0, max_reasks) + 1
+    for attempt in range(attempts):
         try:
             result = await client.complete(
                 messages, schema=schema, max_tokens=max_tokens, temperature=temperature
@@ -320,11 +327,15 @@ async def summarize(
             break
         problem, fields = answer_problem(result, template, model)
         if problem is None:
-            summary.fields = fields
-            summary.error = None
-            break
-        summary.error = f"invalid answer after {summary.llm_calls} attempt(s): {problem}"
+            valid = fields
+            problem = check(fields) if check is not None else None
+            if problem is None or attempt == attempts - 1:
+                break
+        else:
+            summary.error = f"invalid answer after {summary.llm_calls} attempt(s): {problem}"
         messages = _reask(messages, result.content, problem)
+    if valid is not None:
+        summary.fields, summary.error = valid, None
     summary.cost_usd = estimate_cost(client.model, summary.prompt_tokens, summary.completion_tokens)
     return summary
 

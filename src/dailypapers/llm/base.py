@@ -167,7 +167,9 @@ def status_error(
     if status == 429:
         return LLMRateLimitedError(f"{who}: rate limited (HTTP 429)", retry_after=wait)
     if status in (401, 403):
-        return LLMAuthenticationError(f"{who}: authentication failed (HTTP {status}); check {key_var}")
+        return LLMAuthenticationError(
+            f"{who}: authentication failed (HTTP {status}); check {key_var}"
+        )
     if status >= 500:
         return LLMUnavailableError(f"{who}: server error (HTTP {status}): {said}")
     if status == 413 or (param not in REQUEST_PARAMS and about_input(said)):

@@ -166,7 +166,7 @@ class OpenAICompatibleClient:
         if isinstance(exc, openai.APITimeoutError):
             return LLMUnavailableError(f"{who}: timed out after {self.config.timeout:g}s")
         if isinstance(exc, openai.APIConnectionError):
-            return LLMUnavailableError(f"{who}: connection to {self.config.base_url} failed")
+            return LLMUnavailableError(f"{who}: connection to {self.config.host} failed")
         if isinstance(exc, openai.APIStatusError):
             return status_error(
                 who,

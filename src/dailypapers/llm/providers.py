@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -72,7 +73,9 @@ PROVIDERS: dict[str, ProviderPreset] = {
             "anthropic",
             "https://api.anthropic.com",  # the SDK adds /v1/messages
             "ANTHROPIC_API_KEY",
-            "claude-sonnet-4-5",
+            # The newest Sonnet that takes a forced tool (Sonnet 5 and later think by default
+            # and reject forced tool choice with HTTP 400); claude-sonnet-4-5 retires 2026-11-30.
+            "claude-sonnet-4-6",
         ),
         ProviderPreset("ollama", "http://localhost:11434/v1", None, "llama3.2"),
         ProviderPreset("vllm", "http://localhost:8000/v1", None, None),
@@ -83,8 +86,8 @@ PROVIDERS: dict[str, ProviderPreset] = {
 #: Key variables tried, in order, when no provider is set.
 _AUTODETECT = ("gemini", "openai", "openrouter", "nvidia", "deepseek", "anthropic")
 
-#: USD per 1M (input, output) tokens, list prices at the time of writing (2026-01); a model not
-#: here has no known cost and reports ``None``.
+#: USD per 1M (input, output) tokens, list prices at the time of writing (2026-01; Claude
+#: 2026-11); a model not here has no known cost and reports ``None``.
 PRICES: dict[str, tuple[float, float]] = {
     "gemini-2.5-flash": (0.30, 2.50),
     "gemini-2.5-flash-lite": (0.10, 0.40),
@@ -100,14 +103,15 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-5-nano": (0.05, 0.40),
     "deepseek-chat": (0.28, 0.42),
     "deepseek-reasoner": (0.28, 0.42),
-    "claude-opus-4-5": (5.00, 25.00),
-    "claude-opus-4-1": (15.00, 75.00),
-    "claude-opus-4-0": (15.00, 75.00),
-    "claude-sonnet-4-5": (3.00, 15.00),
-    "claude-sonnet-4-0": (3.00, 15.00),
-    "claude-3-7-sonnet": (3.00, 15.00),
     "claude-haiku-4-5": (1.00, 5.00),
-    "claude-3-5-haiku": (0.80, 4.00),
+    "claude-sonnet-4-5": (3.00, 15.00),
+    "claude-sonnet-4-6": (3.00, 15.00),
+    "claude-sonnet-5": (2.00, 10.00),
+    "claude-sonnet-5-5": (2.00, 10.00),
+    "claude-opus-4-1": (15.00, 75.00),
+    "claude-opus-4-5": (5.00, 25.00),
+    "claude-opus-5": (5.00, 25.00),
+    "claude-opus-5-5": (4.00, 20.00),
 }
 
 #: A dated or ``-latest`` snapshot costs what its model costs (claude-sonnet-4-5-20250929).
@@ -142,6 +146,15 @@ class LLMConfig:
     concurrency: int = 4
 
     @property
+    def host(self) -> str:
+        """The base URL as it may be printed: scheme, host and path, no user, password or query."""
+        parts = urlsplit(self.base_url)
+        netloc = parts.hostname or ""
+        if parts.port is not None:
+            netloc = f"{netloc}:{parts.port}"
+        return f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else "<base url>"
+
+    @property
     def key_var(self) -> str:
         """The environment variable to name when the key is refused (never the key itself)."""
         preset = PROVIDERS.get(self.provider)
@@ -159,9 +172,10 @@ def resolve_llm(settings: Settings, *, env: Mapping[str, str] | None = None) -> 
     """The LLM a run uses, or None (``no_llm``, or no provider/key/base URL anywhere).
 
     Order: ``llm_provider`` if set; else ``DAILYPAPERS_LLM_API_KEY`` or ``llm_base_url`` with a
-    base URL -> ``custom``; else the first of GEMINI/OPENAI/OPENROUTER/NVIDIA/DEEPSEEK/ANTHROPIC_API_KEY
-    present in the environment. A provider that needs a key without one, an unknown provider,
-    ``custom`` without a base URL or a provider without a model raise ``UsageError``.
+    base URL -> ``custom``; else the first of GEMINI, OPENAI, OPENROUTER, NVIDIA, DEEPSEEK and
+    ANTHROPIC_API_KEY present in the environment. A provider that needs a key without one, an
+    unknown provider, ``custom`` without a base URL or a provider without a model raise
+    ``UsageError``.
     """
     if settings.no_llm:
         return None

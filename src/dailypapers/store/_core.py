@@ -40,6 +40,17 @@ from ._tables import (
 __all__ = ["OutcomeRecord", "RunRecord", "RunStatus", "Store"]
 
 
+def narrowed(run: RunRecord) -> bool:
+    """True if the run covered only part of its list (``--limit``, keywords, a vote floor)."""
+    settings = run.settings
+    return bool(
+        settings.get("limit")
+        or settings.get("keywords")
+        or settings.get("exclude_keywords")
+        or settings.get("min_upvotes")
+    )
+
+
 class Store:
     """The database of one dailypapers installation. Call :meth:`close` when done."""
 
@@ -170,6 +181,12 @@ class Store:
                 .order_by(daily_lists.c.position)
             ).all()
         return [Paper.model_validate(r.data) for r in rows]
+
+    def paper(self, paper_id: str) -> Paper | None:
+        """The latest stored metadata of one paper, or None."""
+        with self._read("read a paper") as conn:
+            row = conn.execute(select(papers.c.data).where(papers.c.id == paper_id)).first()
+        return None if row is None else Paper.model_validate(row.data)
 
     def dates(self) -> list[tuple[date, int]]:
         """Every date with a stored list and its number of papers, newest first."""
@@ -317,18 +334,26 @@ class Store:
             rows = conn.execute(query).all()
         return [OutcomeRecord(r.run_id, r.paper_id, r.outcome, r.source, r.error) for r in rows]
 
-    def digests(self) -> list[Digest]:
+    def digests(self, template: str | None = None, language: str | None = None) -> list[Digest]:
         """The digest of the latest finished run of each date + template + language, newest first.
 
-        Rebuilt from the runs and the PaperResults their outcomes recorded, in recorded order.
+        A run of the whole list wins over a later run narrowed by ``--limit`` or keywords (see
+        :func:`narrowed`), so a quick look at a few papers never becomes the page of the day.
+        ``template`` / ``language`` keep only those. Rebuilt from the runs and the PaperResults
+        their outcomes recorded, in recorded order.
         """
+        query = select(runs).where(runs.c.status == "done")
+        if template is not None:
+            query = query.where(runs.c.template == template)
+        if language is not None:
+            query = query.where(runs.c.language == language)
         with self._read("read digests") as conn:
-            rows = conn.execute(
-                select(runs).where(runs.c.status == "done").order_by(runs.c.id.desc())
-            ).all()
+            rows = conn.execute(query.order_by(runs.c.id.desc())).all()
             latest: dict[tuple[date, str, str], RunRecord] = {}
             for row in rows:
-                latest.setdefault((row.day, row.template, row.language), run_from_row(row))
+                record, key = run_from_row(row), (row.day, row.template, row.language)
+                if key not in latest or (narrowed(latest[key]) and not narrowed(record)):
+                    latest[key] = record
             found: list[Digest] = []
             for run in latest.values():
                 results = conn.execute(

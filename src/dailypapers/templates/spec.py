@@ -69,6 +69,7 @@ _TOP_KEYS = frozenset(
         "report_md",
         "paper_html",
         "report_html",
+        "max_unsupported",
     }
 )
 _FIELD_KEYS = frozenset(
@@ -159,6 +160,7 @@ class Template:
     report_md: str
     paper_html: str | None = None
     report_html: str | None = None
+    max_unsupported: float | None = None
     path: Path | None = None
     builtin: bool = False
     base_language: str = ""
@@ -370,6 +372,13 @@ def parse_template(
         raise _fail(origin, "fields", "must be a non-empty list of [[fields]] tables")
     fields = [_parse_field(item, origin, f"fields[{i}]") for i, item in enumerate(items)]
     _check_unique(fields, origin, "fields")
+    max_unsupported = raw.get("max_unsupported")
+    if max_unsupported is not None and (
+        isinstance(max_unsupported, bool)
+        or not isinstance(max_unsupported, int | float)
+        or not 0 <= max_unsupported <= 1
+    ):
+        raise _fail(origin, "max_unsupported", "must be a share from 0 to 1 (e.g. 0.5)")
     layouts = _layouts(raw, origin)
     base_labels, label_sets = _parse_labels(raw.get("labels"), origin)
     # [labels.<lang>] applies when rendering in another language than the template's own.
@@ -388,6 +397,7 @@ def parse_template(
         report_md=cast(str, _layout(layouts, "report_md", origin, required=True)),
         paper_html=_layout(layouts, "paper_html", origin, required=False),
         report_html=_layout(layouts, "report_html", origin, required=False),
+        max_unsupported=None if max_unsupported is None else float(max_unsupported),
         path=path,
         builtin=builtin,
         base_language=base_language,
