@@ -342,7 +342,9 @@ def main() -> None:
             f"export DAILYPAPERS_HF_ENDPOINT={server.url} DAILYPAPERS_ARXIV_ENDPOINT={server.url}"
         )
         print(
-            f"# LLM: DAILYPAPERS_LLM_BASE_URL={server.url}/v1 DAILYPAPERS_LLM_API_KEY=x", flush=True
+            f"# LLM: export DAILYPAPERS_LLM_BASE_URL={server.url}/v1 DAILYPAPERS_LLM_API_KEY=x "
+            "DAILYPAPERS_LLM_MODEL=fake-model",
+            flush=True,
         )
         threading.Event().wait()
 

@@ -108,3 +108,57 @@ def test_bars_reach_the_end_when_texts_and_summaries_come_from_the_store():
             if task.id in progress.tasks.values()
         }
     assert completed == {"reading": 3, "summarizing": 3, "done": 2, "failed": 1}
+
+
+def test_closing_summary_counts_sources_tokens_checks_and_failures():
+    from datetime import UTC, date, datetime
+
+    from dailypapers.models import Digest, Finding, Paper, PaperResult, RunStats, Summary
+    from dailypapers.progress import print_summary
+
+    findings = [
+        Finding(field="results", claim="97.81%", kind="number", found=True),
+        Finding(field="results", claim="GPT-9", kind="name", found=False),
+    ]
+    summary = Summary(paper_id="2601.00001", template="t", language="en", findings=findings)
+    items = [
+        PaperResult(
+            paper=Paper(id="2601.00001", title="A"),
+            source="html",
+            summary=summary,
+            outcome="summarized",
+        ),
+        PaperResult(paper=Paper(id="2601.00002", title="B"), outcome="failed", error="boom"),
+    ]
+    stats = RunStats(
+        papers=2,
+        summarized=1,
+        failed=1,
+        sources={"html": 1},
+        failures={"2601.00002": "boom"},
+        llm_calls=3,
+        prompt_tokens=1200,
+        completion_tokens=300,
+        cost_usd=0.0021,
+        wall_seconds=4.2,
+    )
+    digest = Digest(
+        date=date(2026, 1, 8),
+        template="t",
+        language="en",
+        model="m",
+        generated_at=datetime.now(UTC),
+        items=items,
+        stats=stats,
+    )
+    buffer = io.StringIO()
+    print_summary(Console(file=buffer, width=200), digest)
+    text = buffer.getvalue()
+    assert "2026-01-08: 2 papers, 1 summarized, 0 reused, 1 failed" in text
+    assert "read from: html 1" in text
+    assert "LLM calls 3, tokens 1200 in / 300 out, cost $0.0021" in text
+    assert "1 of 2 numbers and names found, 1 marked in the report" in text
+    assert "failed 2601.00002: boom" in text
+    quiet = io.StringIO()
+    print_summary(Console(file=quiet), digest, quiet=True)
+    assert quiet.getvalue() == ""

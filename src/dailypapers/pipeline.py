@@ -119,9 +119,12 @@ async def _list(fetcher: Fetcher, settings: Settings, day: date, store: Store) -
     papers = await fetch_daily(fetcher, settings.hf_endpoint, day=day)
     if papers:
         store.save_papers(day, papers)
-    chosen = choose(store.papers_of(day) or papers, settings)
-    if not chosen:
+    listed = store.papers_of(day) or papers
+    chosen = choose(listed, settings)
+    if not listed:
         raise NoPapersError(f"no papers for {day.isoformat()}")
+    if not chosen:
+        raise NoPapersError(f"none of the {len(listed)} papers of {day} match the filters")
     return chosen
 
 

@@ -165,6 +165,13 @@ def print_summary(console: Console, digest: Digest, *, quiet: bool = False) -> N
         f"  LLM calls {s.llm_calls}, tokens {s.prompt_tokens} in / {s.completion_tokens} out, "
         f"cost {cost}, wall {s.wall_seconds:.1f}s",
     ]
+    findings = [f for item in digest.items if item.summary for f in item.summary.findings]
+    if findings:
+        found = sum(f.found for f in findings)
+        lines.append(
+            f"  checked against the text: {found} of {len(findings)} numbers and names found, "
+            f"{len(findings) - found} marked in the report"
+        )
     lines += [f"  failed {pid}: {why}" for pid, why in s.failures.items()]
     for line in lines:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
