@@ -17,13 +17,9 @@ built, so the rest of dailypapers works without it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from typing import TYPE_CHECKING, Any
-
-import stamina
-from aiolimiter import AsyncLimiter
 
 from ..errors import LLMError, UsageError
 from .base import (
@@ -31,11 +27,11 @@ from .base import (
     LLMUnavailableError,
     provider_message,
     retry_after,
-    retry_hook,
     schema_name,
     scrub,
     status_error,
 )
+from .polite import PoliteClient
 from .providers import LLMConfig
 
 if TYPE_CHECKING:
@@ -94,7 +90,7 @@ def to_messages_api(messages: list[dict[str, Any]]) -> tuple[str | None, list[di
     return "\n\n".join(system) or None, turns
 
 
-class AnthropicClient:
+class AnthropicClient(PoliteClient):
     """An ``LLMClient`` over Anthropic's Messages API (``POST {base_url}/v1/messages``)."""
 
     def __init__(
@@ -106,30 +102,12 @@ class AnthropicClient:
             raise UsageError(
                 f"the anthropic provider needs Anthropic's SDK: {INSTALL_HINT}"
             ) from None
-        self.config = config
-        self.model = config.model
+        super().__init__(config, wait_initial=wait_initial, wait_max=wait_max)
         key = config.api_key.get_secret_value() if config.api_key else "unused"
         self._sdk = anthropic
         self._client = anthropic.AsyncAnthropic(
             api_key=key, base_url=config.base_url, timeout=config.timeout, max_retries=0
         )
-        self._limiter = AsyncLimiter(config.rpm, 60)
-        self._semaphore = asyncio.Semaphore(config.concurrency)
-        self._wait_initial = wait_initial
-        self._wait_max = wait_max
-        self.calls = 0  # HTTP requests sent, retries included
-
-    def __repr__(self) -> str:
-        return f"AnthropicClient(provider={self.config.provider!r}, model={self.model!r})"
-
-    async def __aenter__(self) -> AnthropicClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._client.close()
 
     async def complete(
         self,
@@ -163,24 +141,13 @@ class AnthropicClient:
                 }
             ]
             kwargs["tool_choice"] = {"type": "tool", "name": tool}
-        async for attempt in stamina.retry_context(
-            on=retry_hook,
-            attempts=self.config.max_retries + 1,
-            timeout=None,
-            wait_initial=self._wait_initial,
-            wait_max=self._wait_max,
-        ):
-            with attempt:
-                return await self._once(kwargs, tool)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self._send(lambda: self._once(kwargs, tool))
 
     async def _once(self, kwargs: dict[str, Any], tool: str | None) -> ChatResult:
-        async with self._semaphore, self._limiter:
-            self.calls += 1
-            try:
-                message = await self._client.messages.create(**kwargs)
-            except self._sdk.AnthropicError as exc:
-                raise self._translate(exc) from None
+        try:
+            message = await self._client.messages.create(**kwargs)
+        except self._sdk.AnthropicError as exc:
+            raise self._translate(exc) from None
         content = self._content(message, tool)
         usage = message.usage
         return ChatResult(
@@ -197,9 +164,6 @@ class AnthropicClient:
                 if isinstance(block, types.ToolUseBlock) and block.name == tool:
                     return json.dumps(block.input, ensure_ascii=False)
         return "".join(b.text for b in message.content if isinstance(b, types.TextBlock))
-
-    def _who(self) -> str:
-        return f"LLM {self.config.provider}/{self.model}"
 
     def _translate(self, exc: anthropic.AnthropicError) -> LLMError:
         sdk, who, key = self._sdk, self._who(), self.config.api_key

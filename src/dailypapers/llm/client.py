@@ -9,13 +9,10 @@ here, once, with messages that never contain the key.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 import openai
-import stamina
-from aiolimiter import AsyncLimiter
 
 from ..errors import LLMError, LLMRejectedError
 from .base import (
@@ -24,11 +21,11 @@ from .base import (
     StructuredMode,
     provider_message,
     retry_after,
-    retry_hook,
     schema_name,
     scrub,
     status_error,
 )
+from .polite import PoliteClient
 from .providers import LLMConfig
 
 __all__ = ["OpenAICompatibleClient", "response_format"]
@@ -48,14 +45,13 @@ def response_format(schema: dict[str, Any] | None, mode: StructuredMode) -> dict
     }
 
 
-class OpenAICompatibleClient:
+class OpenAICompatibleClient(PoliteClient):
     """An ``LLMClient`` over any OpenAI-compatible ``/chat/completions`` endpoint."""
 
     def __init__(
         self, config: LLMConfig, *, wait_initial: float = 1.0, wait_max: float = 60.0
     ) -> None:
-        self.config = config
-        self.model = config.model
+        super().__init__(config, wait_initial=wait_initial, wait_max=wait_max)
         self.structured: StructuredMode = config.structured
         key = config.api_key.get_secret_value() if config.api_key else "unused"
         self._client = openai.AsyncOpenAI(
@@ -69,23 +65,6 @@ class OpenAICompatibleClient:
             # OpenAI's business, not another provider's.
             self._client.organization = None
             self._client.project = None
-        self._limiter = AsyncLimiter(config.rpm, 60)
-        self._semaphore = asyncio.Semaphore(config.concurrency)
-        self._wait_initial = wait_initial
-        self._wait_max = wait_max
-        self.calls = 0  # HTTP requests sent, retries included
-
-    def __repr__(self) -> str:
-        return f"OpenAICompatibleClient(provider={self.config.provider!r}, model={self.model!r})"
-
-    async def __aenter__(self) -> OpenAICompatibleClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._client.close()
 
     async def complete(
         self,
@@ -97,7 +76,7 @@ class OpenAICompatibleClient:
     ) -> ChatResult:
         """One chat completion, retried on 429/5xx/timeouts; raises ``LLMError`` classes."""
         try:
-            return await self._with_retries(messages, schema, max_tokens, temperature)
+            return await self._send(lambda: self._once(messages, schema, max_tokens, temperature))
         except LLMRejectedError as exc:
             if schema is None or self.structured != "json_schema" or not _about_format(exc):
                 raise
@@ -105,25 +84,7 @@ class OpenAICompatibleClient:
             # schema is in the instructions too), once, and say so.
             log.warning("%s rejected json_schema output; using json_object mode", self.model)
             self.structured = "json_object"
-            return await self._with_retries(messages, schema, max_tokens, temperature)
-
-    async def _with_retries(
-        self,
-        messages: list[dict[str, Any]],
-        schema: dict[str, Any] | None,
-        max_tokens: int,
-        temperature: float,
-    ) -> ChatResult:
-        async for attempt in stamina.retry_context(
-            on=retry_hook,
-            attempts=self.config.max_retries + 1,
-            timeout=None,
-            wait_initial=self._wait_initial,
-            wait_max=self._wait_max,
-        ):
-            with attempt:
-                return await self._once(messages, schema, max_tokens, temperature)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return await self._send(lambda: self._once(messages, schema, max_tokens, temperature))
 
     async def _once(
         self,
@@ -141,12 +102,10 @@ class OpenAICompatibleClient:
         fmt = response_format(schema, self.structured)
         if fmt is not None:
             kwargs["response_format"] = fmt
-        async with self._semaphore, self._limiter:
-            self.calls += 1
-            try:
-                completion = await self._client.chat.completions.create(**kwargs)
-            except openai.OpenAIError as exc:
-                raise self._translate(exc) from None
+        try:
+            completion = await self._client.chat.completions.create(**kwargs)
+        except openai.OpenAIError as exc:
+            raise self._translate(exc) from None
         if not completion.choices:
             raise LLMError(f"{self._who()} returned no choices")
         choice = completion.choices[0]
@@ -157,9 +116,6 @@ class OpenAICompatibleClient:
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
         )
-
-    def _who(self) -> str:
-        return f"LLM {self.config.provider}/{self.model}"
 
     def _translate(self, exc: openai.OpenAIError) -> LLMError:
         who, key = self._who(), self.config.api_key
