@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from test_run import JAN02, cli, env_for, settings_for
+from test_run import JAN02, cli, env_for, llm_env, settings_for
 
 from dailypapers.pipeline import run_day
 
@@ -63,13 +63,8 @@ async def test_site_command_builds_from_the_store(fake_server, corpus, tmp_path)
 
 def test_dry_run_calls_no_llm(fake_server, corpus, tmp_path):
     fake_server.serve_corpus_day(corpus, "2026-01-02")
-    env = env_for(
-        fake_server,
-        tmp_path,
-        DAILYPAPERS_LLM_PROVIDER="custom",
-        DAILYPAPERS_LLM_BASE_URL=f"{fake_server.url}/v1",
-        DAILYPAPERS_LLM_API_KEY="k",
-        DAILYPAPERS_LLM_MODEL="gemini-2.5-flash",
+    env = llm_env(
+        fake_server, tmp_path, DAILYPAPERS_LLM_API_KEY="k", DAILYPAPERS_LLM_MODEL="gemini-2.5-flash"
     )
     done = cli(["run", "--date", "2026-01-02", "--dry-run"], env, tmp_path)
     assert done.returncode == 0, done.stderr

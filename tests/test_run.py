@@ -55,6 +55,17 @@ def env_for(server: FakeServer, tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def llm_env(server: FakeServer, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """``env_for`` plus an LLM: the fake server's chat endpoint, with the test key."""
+    llm = {
+        "DAILYPAPERS_LLM_PROVIDER": "custom",
+        "DAILYPAPERS_LLM_BASE_URL": f"{server.url}/v1",
+        "DAILYPAPERS_LLM_API_KEY": SECRET,
+        "DAILYPAPERS_LLM_MODEL": "fake-model",
+    }
+    return env_for(server, tmp_path, **{**llm, **extra})
+
+
 def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dailypapers", *args],
@@ -180,15 +191,7 @@ def test_no_key_still_writes_a_digest(fake_server, corpus, tmp_path):
 def test_kill_9_then_resume_asks_nothing_twice(fake_server, corpus, tmp_path):
     fake_server.serve_corpus_day(corpus, "2026-01-08")
     fake_server.llm_latency = 0.3
-    env = env_for(
-        fake_server,
-        tmp_path,
-        DAILYPAPERS_LLM_PROVIDER="custom",
-        DAILYPAPERS_LLM_BASE_URL=f"{fake_server.url}/v1",
-        DAILYPAPERS_LLM_API_KEY=SECRET,
-        DAILYPAPERS_LLM_MODEL="fake-model",
-        DAILYPAPERS_CONCURRENCY="2",
-    )
+    env = llm_env(fake_server, tmp_path, DAILYPAPERS_CONCURRENCY="2")
     args = ["run", "--date", "2026-01-08", "--out", str(tmp_path / "out")]
     child = subprocess.Popen(
         [sys.executable, "-m", "dailypapers", *args],
@@ -259,15 +262,7 @@ def test_secret_never_in_output_or_store(fake_server, corpus, tmp_path, secret_e
 def test_wrong_key_is_one_run_level_error_without_the_key(fake_server, corpus, tmp_path):
     fake_server.serve_corpus_day(corpus, "2026-01-02")
     fake_server.enqueue_chat(f"Incorrect API key provided: {SECRET}", status=401)
-    env = env_for(
-        fake_server,
-        tmp_path,
-        DAILYPAPERS_LLM_PROVIDER="custom",
-        DAILYPAPERS_LLM_BASE_URL=f"{fake_server.url}/v1",
-        DAILYPAPERS_LLM_API_KEY=SECRET,
-        DAILYPAPERS_LLM_MODEL="fake-model",
-        DAILYPAPERS_CONCURRENCY="1",
-    )
+    env = llm_env(fake_server, tmp_path, DAILYPAPERS_CONCURRENCY="1")
     done = cli(["run", "--date", "2026-01-02", "--out", str(tmp_path / "out")], env, tmp_path)
     assert done.returncode == 1
     assert "authentication failed" in done.stderr
@@ -279,15 +274,7 @@ def test_wrong_key_is_one_run_level_error_without_the_key(fake_server, corpus, t
 def test_ctrl_c_stops_cleanly_and_keeps_what_is_done(fake_server, corpus, tmp_path):
     fake_server.serve_corpus_day(corpus, "2026-01-08")
     fake_server.llm_latency = 0.5
-    env = env_for(
-        fake_server,
-        tmp_path,
-        DAILYPAPERS_LLM_PROVIDER="custom",
-        DAILYPAPERS_LLM_BASE_URL=f"{fake_server.url}/v1",
-        DAILYPAPERS_LLM_API_KEY=SECRET,
-        DAILYPAPERS_LLM_MODEL="fake-model",
-        DAILYPAPERS_LLM_CONCURRENCY="1",
-    )
+    env = llm_env(fake_server, tmp_path, DAILYPAPERS_LLM_CONCURRENCY="1")
     child = subprocess.Popen(
         [sys.executable, "-m", "dailypapers", "run", "--date", "2026-01-08"],
         env=env,

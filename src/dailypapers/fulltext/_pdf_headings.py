@@ -29,40 +29,6 @@ __all__ = [
 _NUMBERED_RE = re.compile(
     r"^((?:\d{1,2}(?:\.\d{1,2}){0,3})|(?:[A-Z](?:\.\d{1,2}){0,3}))\.?\s+(\S.*)$"
 )
-_KNOWN = {
-    "abstract",
-    "introduction",
-    "related work",
-    "related works",
-    "background",
-    "preliminaries",
-    "method",
-    "methods",
-    "methodology",
-    "approach",
-    "experiments",
-    "experimental setup",
-    "evaluation",
-    "results",
-    "discussion",
-    "conclusion",
-    "conclusions",
-    "conclusion and future work",
-    "limitations",
-    "acknowledgments",
-    "acknowledgements",
-    "acknowledgment",
-    "acknowledgement",
-    "ethics statement",
-    "broader impact",
-    "impact statement",
-    "references",
-    "bibliography",
-    "appendix",
-    "appendices",
-    "supplementary material",
-    "reproducibility statement",
-}
 #: Headings that stay unnumbered in papers whose other sections are numbered.
 _UNNUMBERED = {
     "abstract",
@@ -80,6 +46,26 @@ _UNNUMBERED = {
     "appendices",
     "supplementary material",
     "reproducibility statement",
+}
+#: Section names common enough to trust as headings when the layout hints at one.
+_KNOWN = _UNNUMBERED | {
+    "introduction",
+    "related work",
+    "related works",
+    "background",
+    "preliminaries",
+    "method",
+    "methods",
+    "methodology",
+    "approach",
+    "experiments",
+    "experimental setup",
+    "evaluation",
+    "results",
+    "discussion",
+    "conclusion",
+    "conclusions",
+    "conclusion and future work",
 }
 REFERENCES = {"references", "bibliography", "reference", "literature cited", "works cited"}
 _RUN_IN_ABSTRACT_RE = re.compile(r"^(abstract)\s*[.:—–-]\s*", re.IGNORECASE)
