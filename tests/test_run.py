@@ -66,6 +66,27 @@ def llm_env(server: FakeServer, tmp_path: Path, **extra: str) -> dict[str, str]:
     return env_for(server, tmp_path, **{**llm, **extra})
 
 
+def children_of(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dailypapers", *args],
@@ -211,9 +232,14 @@ def test_kill_9_then_resume_asks_nothing_twice(fake_server, corpus, tmp_path):
                 stored = store.summarized_ids()
                 store.close()
     finally:
+        helpers = children_of(child.pid)
         child.send_signal(signal.SIGKILL)
         child.wait()
     assert 4 <= len(stored) < 20, "the run was not caught in the middle"
+    deadline = time.monotonic() + 10  # PDF workers notice their parent is gone within ~1 s
+    while time.monotonic() < deadline and any(alive(pid) for pid in helpers):
+        time.sleep(0.2)
+    assert [pid for pid in helpers if alive(pid)] == [], "a helper process outlived the run"
     assert not (tmp_path / "out/2026/01/daily_digest_2026-01-08.md").exists()
     asked_before = len(fake_server.chat_requests())
     fake_server.llm_latency = 0.0

@@ -26,6 +26,8 @@ import atexit
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -51,7 +53,7 @@ log = logging.getLogger("dailypapers")
 
 #: Parsing runs off the event loop so that one long PDF never stalls the other papers' I/O.
 #: PDF layout analysis is CPU-bound Python (and PDFium is not thread-safe), so by default PDFs are
-#: parsed in a small pool of worker processes (``forkserver``), started on first use. Like any
+#: parsed in a small pool of worker processes (``spawn``), started on first use. Like any
 #: ``multiprocessing`` user, a script that calls the pipeline must guard its entry point with
 #: ``if __name__ == "__main__":``; ``pdf_workers=1`` parses in one thread of this process instead.
 _pool: Executor | None = None
@@ -61,9 +63,25 @@ _PDF_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dailypapers-
 def _pdf_pool(workers: int) -> Executor:
     global _pool
     if _pool is None:
-        context = multiprocessing.get_context("forkserver")
-        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        _pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_watch_parent,
+            initargs=(os.getpid(),),
+        )
     return _pool
+
+
+def _watch_parent(parent: int) -> None:
+    """In a PDF worker: exit as soon as the process that started it is gone (even after a
+    ``kill -9`` of the run, which no cleanup code sees), so no worker outlives its run."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="dailypapers-parent-watch", daemon=True).start()
 
 
 @atexit.register
