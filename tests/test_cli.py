@@ -84,6 +84,8 @@ def test_run_publishes_to_a_folder_and_delivers(fake_server, corpus, tmp_path):
     assert done.returncode == 0, done.stderr
     assert (shared / "2026/01/daily_digest_2026-01-02.md").is_file()
     assert (shared / "2026/01/daily_digest_2026-01-02.html").is_file()
+    for name in ("index.html", "feed.xml", "search.json", "static/style.css"):
+        assert (shared / name).is_file(), name
     hook = [r for r in fake_server.requests if r.path == "/hook"]
     assert len(hook) == 1
     payload = hook[0].json()

@@ -3,6 +3,7 @@ written."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from pathlib import Path
@@ -72,3 +73,21 @@ async def test_a_writable_cache_downloads_nothing_twice(fake_server, tmp_path):
         assert await f.get(url) == b"<html>one</html>"
         assert f.requests == 0
     assert fake_server.hits("/html/") == 1
+
+
+async def test_requests_to_one_host_are_spaced_and_bounded(fake_server):
+    import asyncio
+    from urllib.parse import urlsplit
+
+    from dailypapers.net import Fetcher, HostPolicy
+
+    host = urlsplit(fake_server.url).netloc
+    fake_server.html.update({f"2601.0000{n}": b"<html></html>" for n in range(4)})
+    policies = {host: HostPolicy(concurrency=2, delay=0.5)}
+    async with Fetcher(user_agent="dailypapers-test", policies=policies) as fetcher:
+        urls = [f"{fake_server.url}/html/2601.0000{n}" for n in range(4)]
+        await asyncio.gather(*(fetcher.get(url) for url in urls))
+    starts = sorted(r.at for r in fake_server.requests)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert len(starts) == 4 and min(gaps) >= 0.45, gaps
+    assert all(r.headers["user-agent"] == "dailypapers-test" for r in fake_server.requests)

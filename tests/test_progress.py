@@ -98,16 +98,18 @@ def test_bars_reach_the_end_when_texts_and_summaries_come_from_the_store():
         progress(Event("done", "a"))  # text and summary from the store: no fulltext/summary event
         progress(Event("fulltext", "b"))
         progress(Event("summary", "b"))
-        progress(Event("done", "b"))
+        progress(Event("done", "b", tokens=12_000))
         progress(Event("fulltext", "c"))
-        progress(Event("failed", "c"))
+        progress(Event("failed", "c", tokens=3_456))
         assert progress.bars is not None
         completed = {
             task.description: task.completed
             for task in progress.bars.tasks
             if task.id in progress.tasks.values()
         }
+        notes = {task.description: task.fields["note"] for task in progress.bars.tasks}
     assert completed == {"reading": 3, "summarizing": 3, "done": 2, "failed": 1}
+    assert notes["summarizing"] == "15,456 tokens"
 
 
 def test_closing_summary_counts_sources_tokens_checks_and_failures():

@@ -176,3 +176,42 @@ def test_s3_missing_bucket_is_a_clean_publish_error(out: Path, s3: tuple[Any, di
     assert message.startswith("upload of 2026/01/daily_digest_2026-01-08.md to s3://no-such-bucket")
     assert SECRET not in message and "minio-user" not in message and "\n" not in message
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+async def test_run_publishes_reports_and_site_to_s3_with_an_endpoint_setting(
+    s3: tuple[Any, dict], moto_url: str, fake_server, corpus, tmp_path, monkeypatch
+) -> None:
+    from datetime import date
+
+    from dailypapers.config import load_settings
+    from dailypapers.pipeline import publish_result, run_day
+
+    client, _ = s3
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "minio-user")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    settings = load_settings(
+        hf_endpoint=fake_server.url,
+        arxiv_endpoint=fake_server.url,
+        no_llm=True,
+        limit=2,
+        data_dir=tmp_path / "data",
+        out=tmp_path / "out",
+        formats=["md", "json", "html"],
+        publish=["s3://reports/daily"],
+        s3_endpoint_url=moto_url,
+    )
+    result = await run_day(date(2026, 1, 2), settings)
+    await publish_result(result, settings)
+    await publish_result(result, settings)  # idempotent
+    keys = set(objects(client))
+    assert {
+        "daily/2026/01/daily_digest_2026-01-02.md",
+        "daily/2026/01/daily_digest_2026-01-02.json",
+        "daily/2026/01/daily_digest_2026-01-02.html",
+        "daily/index.html",
+        "daily/feed.xml",
+        "daily/static/style.css",
+    } <= keys
+    assert len(keys) == len(set(keys))

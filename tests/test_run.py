@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -445,3 +446,66 @@ def test_webhook_paths_and_url_passwords_stay_secret(fake_server, corpus, tmp_pa
     fake_server.add_fault("/v1/", status=200, body=b"not an answer", times=50)
     failed = cli([*args, "--force"], env, tmp_path)
     assert "URLPASSWORD42" not in failed.stdout + failed.stderr
+
+
+async def test_a_paper_past_its_deadline_becomes_a_stub(fake_server, corpus, tmp_path):
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    fake_server.llm_latency = 3.0
+    settings = settings_for(fake_server, tmp_path, limit=1, paper_deadline=1.0)
+    result = await run_day(JAN02, settings)
+    item = result.digest.items[0]
+    assert (item.outcome, item.error) == ("failed", "deadline exceeded")
+    assert "Summary generation failed." in result.paths["md"].read_text(encoding="utf-8")
+
+
+async def test_hostile_model_output_never_reaches_the_site(fake_server, corpus, tmp_path):
+    from fakeserver import fill_schema
+
+    fake_server.serve_corpus_day(corpus, "2026-01-02")
+    payloads = [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[x](javascript:alert(1))",
+        '<a href="JaVaScRiPt:alert(1)">y</a>',
+    ]
+
+    def responder(request):
+        schema = request["response_format"]["json_schema"]["schema"]
+        return json.dumps(fill_schema(schema, "vi", payloads * 3), ensure_ascii=False)
+
+    fake_server.responder = responder
+    settings = settings_for(fake_server, tmp_path, limit=2, formats=["md", "json", "html"])
+    result = await run_day(JAN02, settings)
+    assert result.digest.stats.summarized == 2
+    assert "<script>alert(1)</script>" in result.paths["md"].read_text(encoding="utf-8")
+    site = [p for p in (tmp_path / "out").rglob("*") if p.suffix in {".html", ".xml", ".js"}]
+    assert any(p.name == "index.html" for p in site)
+    for path in site:
+        text = path.read_text(encoding="utf-8").lower()
+        assert "<script>alert" not in text and "<img src=x" not in text, path
+        assert not re.search(r"<[a-z][^>]*\son\w+\s*=", text), path  # no on* attribute
+        assert not re.search(r"""<[a-z][^<>]*(href|src)\s*=\s*["']?\s*javascript:""", text), path
+
+
+@pytest.mark.parametrize(
+    ("day", "template", "labels"),
+    [
+        (
+            "2026-01-02",
+            "report-zh",
+            ("应用领域", "一句话核心贡献", "使用指南", "主要创新点", "实验效果"),
+        ),
+        ("2026-01-08", "digest-vi", ("**Tác giả:**", "### Main Problem:", "#### 2. Patent:")),
+    ],
+)
+async def test_each_real_day_in_the_other_layout(
+    fake_server, corpus, tmp_path, day, template, labels
+):
+    ids = fake_server.serve_corpus_day(corpus, day)
+    when = date.fromisoformat(day)
+    result = await run_day(when, settings_for(fake_server, tmp_path, template=template))
+    assert [i.paper.id for i in result.digest.items] == ids
+    assert result.digest.stats.failed == 0
+    markdown = result.paths["md"].read_text(encoding="utf-8")
+    for label in labels:
+        assert markdown.count(label) == len(ids), label

@@ -28,7 +28,6 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-NOTES_SCREENSHOT = Path("/work/notes/site.png")
 
 
 def png(width: int, height: int) -> bytes:
@@ -188,8 +187,6 @@ def test_site_in_chromium(
     browser.get(f"{url}/{page_relpath(day)}")
     shot = tmp_path / "site.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
-    if NOTES_SCREENSHOT.parent.is_dir():
-        shutil.copyfile(shot, NOTES_SCREENSHOT)
     errors += severe(browser)
     assert errors == []
 

@@ -71,6 +71,7 @@ class Event:
     paper_id: str | None = None
     detail: str = ""
     total: int = 0
+    tokens: int = 0  # LLM tokens (prompt + completion) this paper cost, on "done"/"failed"
 
 
 Listener = Callable[[Event], None]
@@ -245,7 +246,10 @@ class _DayRun:
                 result.outcome, result.error = "failed", f"internal error: {type(exc).__name__}"
         if result.outcome == "failed":
             log.warning("paper %s failed: %s", paper.id, result.error)
-        self.emit(Event("failed" if result.outcome == "failed" else "done", paper.id))
+        summary, spent = result.summary, 0
+        if summary is not None and result.outcome != "reused":
+            spent = summary.prompt_tokens + summary.completion_tokens
+        self.emit(Event("failed" if result.outcome == "failed" else "done", paper.id, tokens=spent))
         return result
 
     async def _paper(self, paper: Paper, result: PaperResult) -> None:
@@ -485,6 +489,19 @@ async def run_range(
     return results, failures
 
 
+def upload_set(result: RunResult) -> list[Path]:
+    """What ``--publish`` copies: the date's reports and, with ``html``, the whole site (index,
+    feed, search files, styles and every date's page, whose neighbour links may have changed)."""
+    files = [path for fmt, path in result.paths.items() if fmt != "html"]
+    page = result.paths.get("html")
+    if page is not None:
+        root = page.parents[2]  # the site root above YYYY/MM/
+        files += sorted(root.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.html"))
+        names = ("index.html", "feed.xml", "search.json", "search-index.js", "static")
+        files += [root / name for name in names if (root / name).exists()]
+    return files
+
+
 async def publish_result(result: RunResult, settings: Settings) -> None:
     """Upload the written reports and deliver the digest; raises PublishError (exit 4) at the
     end if any target failed, after trying every one, so one bad target never stops another."""
@@ -502,9 +519,8 @@ async def publish_result(result: RunResult, settings: Settings) -> None:
                     if url.startswith("s3") and settings.s3_endpoint_url
                     else {}
                 )
-                await asyncio.to_thread(
-                    upload, list(result.paths.values()), settings.out, url, options
-                )
+                files = upload_set(result)
+                await asyncio.to_thread(upload, files, settings.out, url, options)
         except PublishError as exc:
             log.error("%s", exc)
             problems.append(str(exc))

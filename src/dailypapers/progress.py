@@ -95,6 +95,7 @@ class Progress:
         self.tasks: dict[str, Any] = {}
         self.counts: Counter[str] = Counter()
         self.total = 0
+        self.tokens = 0  # LLM tokens so far, shown beside the summarizing bar
 
     def __enter__(self) -> Progress:
         if self.live:
@@ -103,6 +104,7 @@ class Progress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
+                TextColumn("{task.fields[note]}"),
                 console=self.console,
                 transient=True,
             )
@@ -120,12 +122,13 @@ class Progress:
                 self.counts.clear()
                 if self.bars is not None:
                     self.tasks = {
-                        stage: self.bars.add_task(label, total=event.total)
+                        stage: self.bars.add_task(label, total=event.total, note="")
                         for stage, label in _STAGES.items()
                     }
                 log.info("%s: %d papers", event.detail, event.total)
             return
         self.counts[event.stage] += 1
+        self.tokens += getattr(event, "tokens", 0)
         if self.bars is not None and event.stage in self.tasks:
             self._update_bars()
         elif not self.quiet:
@@ -141,6 +144,8 @@ class Progress:
             if stage in _PASSED:
                 count = max(count, finished)
             self.bars.update(task, completed=min(count, self.total))
+        if "summary" in self.tasks and self.tokens:
+            self.bars.update(self.tasks["summary"], note=f"{self.tokens:,} tokens")
 
 
 def print_summary(console: Console, digest: Digest, *, quiet: bool = False) -> None:
