@@ -185,19 +185,28 @@ def _run(
         raise worst
 
 
+LATEST_DAYS = 4  # with no --date: today and the 3 days before (weekends, holidays)
+
+
+def _latest_days() -> list[date]:
+    """The dates tried, newest first, when no date is given."""
+    today = datetime.now(UTC).date()
+    return [today - timedelta(days=back) for back in range(LATEST_DAYS)]
+
+
 async def _run_latest(settings: Settings, day: date | None, listener: Any) -> Any:
     """Run ``day``; with no date, the latest of the last 4 days whose list is not empty."""
     from . import pipeline
 
     if day is not None:
         return await pipeline.run_day(day, settings, listener=listener)
-    today = datetime.now(UTC).date()
-    for back in range(4):
+    days = _latest_days()
+    for candidate in days:
         try:
-            return await pipeline.run_day(today - timedelta(days=back), settings, listener=listener)
+            return await pipeline.run_day(candidate, settings, listener=listener)
         except NoPapersError:
             continue
-    raise NoPapersError(f"no papers listed in the 4 days up to {today} (try --date)")
+    raise NoPapersError(f"no papers listed in the {len(days)} days up to {days[0]} (try --date)")
 
 
 def _dry_run(settings: Settings, day: date | None, first: date | None, last: date | None) -> None:
@@ -206,11 +215,10 @@ def _dry_run(settings: Settings, day: date | None, first: date | None, last: dat
     from .sources import fetch_daily
     from .store import Store
 
-    today = datetime.now(UTC).date()
     if first and last:
         days = pipeline.dates_between(first, last)
     else:
-        days = [day] if day else [today - timedelta(days=back) for back in range(4)]
+        days = [day] if day else _latest_days()
 
     async def listing(when: date) -> list[Any]:
         async with pipeline.fetcher_for(settings) as fetcher:
@@ -230,7 +238,7 @@ def _dry_run(settings: Settings, day: date | None, first: date | None, last: dat
     finally:
         store.close()
     if not plans:
-        raise NoPapersError(f"no papers for {', '.join(str(d) for d in days[:4])}")
+        raise NoPapersError(f"no papers for {', '.join(str(d) for d in days[:LATEST_DAYS])}")
     out.print_json(json.dumps(plans[0] if len(plans) == 1 and not first else plans))
 
 

@@ -38,12 +38,26 @@ from .errors import (
     ServerError,
 )
 
-__all__ = ["Fetcher", "HostPolicy", "parse_retry_after"]
+__all__ = ["Fetcher", "HostPolicy", "display_url", "parse_retry_after"]
 
 log = logging.getLogger("dailypapers.net")
 
 #: Longest Retry-After we are willing to sleep for; beyond it the request fails as rate limited.
 MAX_RETRY_AFTER = 120.0
+
+
+def display_url(url: str) -> str:
+    """``url`` without user, password, query or fragment: safe to print."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable url>"
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    if not parts.scheme:
+        return parts.path
+    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -29,7 +29,7 @@ from .errors import (
     PublishError,
     UsageError,
 )
-from .fulltext import read_fulltext, start_workers
+from .fulltext import durable, read_fulltext, start_workers
 from .fulltext.select import select_text
 from .llm import LLMClient, estimate_cost, make_client, resolve_llm
 from .models import Digest, FullText, Paper, PaperResult, RunStats, Summary
@@ -309,13 +309,6 @@ def _settings_record(settings: Settings) -> dict[str, Any]:
     if settings.database_url:
         record["database_url"] = display_url(settings.database_url)
     return record
-
-
-def durable(text: FullText) -> bool:
-    """Whether a stored text is worth reusing: not a fallback forced by a passing failure
-    (timeout, 429, 5xx, broken connection), which the next run should try again."""
-    passing = ("timed out", "HTTP 429", "HTTP 5", "connection failed")
-    return not any(word in reason for reason in text.skipped for word in passing)
 
 
 def variant_of(template: Template) -> str:

@@ -39,6 +39,7 @@ from .select import Selection, estimate_tokens, select_text
 __all__ = [
     "SOURCES",
     "Selection",
+    "durable",
     "estimate_tokens",
     "read_fulltext",
     "select_text",
@@ -124,14 +125,29 @@ async def _parse_pdf_off_loop(body: bytes, paper_id: str, url: str, workers: int
     return await loop.run_in_executor(_PDF_THREAD, _parse_pdf, body, paper_id, url)
 
 
+_TIMED_OUT, _RATE_LIMITED, _NO_CONNECTION = (
+    "timed out",
+    "HTTP 429 (rate limited)",
+    "connection failed",
+)
+#: Skip reasons of a passing failure: a later run may well read that source.
+_PASSING = (_TIMED_OUT, _RATE_LIMITED, _NO_CONNECTION, "HTTP 5")
+
+
 def _http_reason(exc: HTTPError) -> str:
     if isinstance(exc, RequestTimeoutError):
-        return "timed out"
+        return _TIMED_OUT
     if isinstance(exc, RateLimitedError):
-        return "HTTP 429 (rate limited)"
+        return _RATE_LIMITED
     if exc.status is not None:
         return f"HTTP {exc.status}"
-    return "connection failed"
+    return _NO_CONNECTION
+
+
+def durable(text: FullText) -> bool:
+    """Whether a stored text is worth reusing: not a fallback forced by a passing failure
+    (timeout, 429, 5xx, broken connection) of an earlier source, which should be tried again."""
+    return not any(word in reason for reason in text.skipped for word in _PASSING)
 
 
 def _one_line(text: str, limit: int = 300) -> str:

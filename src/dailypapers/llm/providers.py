@@ -10,12 +10,12 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from ..config import Settings
 from ..errors import UsageError
+from ..net import display_url
 from .base import StructuredMode
 
 __all__ = ["PRICES", "PROVIDERS", "LLMConfig", "ProviderPreset", "estimate_cost", "resolve_llm"]
@@ -147,12 +147,8 @@ class LLMConfig:
 
     @property
     def host(self) -> str:
-        """The base URL as it may be printed: scheme, host and path, no user, password or query."""
-        parts = urlsplit(self.base_url)
-        netloc = parts.hostname or ""
-        if parts.port is not None:
-            netloc = f"{netloc}:{parts.port}"
-        return f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else "<base url>"
+        """The base URL as it may be printed: no user, password or query."""
+        return display_url(self.base_url)
 
     @property
     def key_var(self) -> str:

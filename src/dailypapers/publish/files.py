@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import DailyPapersError, PublishError
+from ..net import display_url
 
 __all__ = ["display_url", "upload", "write_atomic"]
 
@@ -56,20 +57,6 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
     return path
-
-
-def display_url(url: str) -> str:
-    """``url`` without user, password, query or fragment: safe to print."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable url>"
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    if not parts.scheme:
-        return parts.path
-    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def upload(
